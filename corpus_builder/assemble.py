@@ -1,0 +1,127 @@
+"""Assemble: documents -> rows of the two configs, with their ``datasets`` features.
+
+``documents``: one row per article with text, metadata, normalization edits,
+sentences and entities. ``ner``: one row per sentence with tokens and IOB2 tags.
+Offsets everywhere are code-point offsets into the document ``text``, end exclusive.
+Label order (documented in the card): entity labels sorted alphabetically;
+IOB2 tags ``O`` then ``B-``/``I-`` per label in that order.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from typing import Any
+
+from datasets import ClassLabel, Features, List, Value
+
+from .document import Document
+
+
+def iob_names(labels: Sequence[str]) -> list[str]:
+    return ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
+
+
+def document_features(labels: Sequence[str]) -> Features:
+    string, int32 = Value("string"), Value("int32")
+    return Features({
+        "doc_id": string,
+        "title": string,
+        "text": string,
+        "published": string,
+        "publisher": string,
+        "agencies": List(string),
+        "image_credits": List(string),
+        "event": string,
+        "group": string,
+        "source_file": string,
+        "raw_sha256": string,
+        "text_sha256": string,
+        "metadata_sources": List({"field": string, "source": string}),
+        "edits": List({"raw_start": int32, "raw_end": int32, "replacement": string, "rule": string}),
+        "sentences": List({"start": int32, "end": int32}),
+        "entities": List({
+            "start": int32, "end": int32, "text": string, "label": ClassLabel(names=list(labels)),
+            "source": string, "annotator": string, "op_id": string,
+        }),
+    })
+
+
+def ner_features(labels: Sequence[str]) -> Features:
+    int32 = Value("int32")
+    return Features({
+        "id": Value("string"),
+        "doc_id": Value("string"),
+        "sentence_index": int32,
+        "start": int32,
+        "end": int32,
+        "tokens": List(Value("string")),
+        "token_starts": List(int32),
+        "token_ends": List(int32),
+        "ner_tags": List(ClassLabel(names=iob_names(labels))),
+    })
+
+
+def document_row(doc: Document, labels: Sequence[str]) -> dict[str, Any]:
+    index = {label: i for i, label in enumerate(labels)}
+    m = doc.metadata
+    return {
+        "doc_id": doc.doc_id,
+        "title": m.get("title"),
+        "text": doc.text,
+        "published": m.get("published"),
+        "publisher": m.get("publisher"),
+        "agencies": list(m.get("agencies") or []),
+        "image_credits": list(m.get("image_credits") or []),
+        "event": m.get("event"),
+        "group": doc.group,
+        "source_file": doc.source_file,
+        "raw_sha256": doc.raw_sha256,
+        "text_sha256": doc.text_sha256,
+        "metadata_sources": [{"field": k, "source": v} for k, v in sorted(doc.metadata_sources.items())],
+        "edits": [{"raw_start": e.raw_start, "raw_end": e.raw_end, "replacement": e.replacement, "rule": e.rule}
+                  for e in doc.edits],
+        "sentences": [{"start": s, "end": e} for s, e in doc.sentences],
+        "entities": [{"start": e.start, "end": e.end, "text": e.text, "label": index[e.label], "source": e.source,
+                      "annotator": e.annotator, "op_id": e.op_id} for e in doc.entities],
+    }
+
+
+def iob_tags(tokens: Sequence[tuple[int, int]], doc: Document, labels: Sequence[str]) -> list[int]:
+    """IOB2 tag ids for one sentence's ``tokens``; its entities must cover whole tokens."""
+    names = {n: i for i, n in enumerate(iob_names(labels))}
+    tags = [0] * len(tokens)
+    if not tokens:
+        return tags
+    starts = [s for s, _ in tokens]
+    lo, hi = tokens[0][0], tokens[-1][1]
+    for ent in doc.entities:
+        if ent.end <= lo or ent.start >= hi:
+            continue
+        i = bisect_left(starts, ent.start)
+        j = bisect_right(starts, ent.end - 1)
+        if ent.start < lo or ent.end > hi or i >= len(tokens) or starts[i] != ent.start or tokens[j - 1][1] != ent.end:
+            raise ValueError(f"{doc.doc_id}: entity {ent} does not align with the tokens of its sentence")
+        tags[i] = names[f"B-{ent.label}"]
+        for k in range(i + 1, j):
+            tags[k] = names[f"I-{ent.label}"]
+    return tags
+
+
+def ner_rows(doc: Document, labels: Sequence[str]) -> list[dict[str, Any]]:
+    rows = []
+    starts = [s for s, _ in doc.tokens]
+    for n, (s, e) in enumerate(doc.sentences):
+        toks = doc.tokens[bisect_left(starts, s):bisect_left(starts, e)]
+        rows.append({
+            "id": f"{doc.doc_id}-{n:04d}",
+            "doc_id": doc.doc_id,
+            "sentence_index": n,
+            "start": s,
+            "end": e,
+            "tokens": [doc.text[a:b] for a, b in toks],
+            "token_starts": [a for a, _ in toks],
+            "token_ends": [b for _, b in toks],
+            "ner_tags": iob_tags(toks, doc, labels),
+        })
+    return rows

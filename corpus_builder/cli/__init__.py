@@ -1,0 +1,41 @@
+"""``corpus-builder`` command line: one module per command, each a thin typer
+wrapper (``*_cli``) over a plain function that tests call directly."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..errors import CorpusError, ExitCode
+from ._app import app
+from . import build as _build, validate as _validate  # noqa: F401  (register commands)
+
+
+def main() -> None:
+    """Entry point: user errors become one line each and an exit code, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except CorpusError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem.format()}", file=sys.stderr)
+        if len(exc.problems) > 1:
+            print(f"{len(exc.problems)} problems found.", file=sys.stderr)
+        sys.exit(int(exc.exit_code))
+    except SystemExit:
+        raise
+    except Exception as exc:  # a bug: say so plainly, keep the traceback for debugging
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(int(ExitCode.USAGE))
+        if isinstance(exc, click.exceptions.Abort):
+            print("aborted", file=sys.stderr)
+            sys.exit(int(ExitCode.INTERNAL))
+        if os.environ.get("CORPUS_BUILDER_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} -> this is a bug; rerun with "
+              "CORPUS_BUILDER_DEBUG=1 for the traceback and report it", file=sys.stderr)
+        sys.exit(int(ExitCode.INTERNAL))

@@ -1,0 +1,69 @@
+"""``corpus-builder build``: seeds + annotations -> ``<out>/<version>/``."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from spacy.language import Language
+
+from ..config import BuildConfig, load_config
+from ..errors import CorpusError, rel
+from ..pipeline import Corpus, run
+from ..publish import output_lock, promote, staging, write_release
+from ._app import app
+
+
+@dataclass
+class BuildReport:
+    status: str  # "written" | "unchanged"
+    release: Path
+    corpus: Corpus
+    manifest: dict[str, Any]
+
+
+def build(config: BuildConfig, nlp: Language | None = None, sync_datasheet: Path | None = None) -> BuildReport:
+    """Build the release; raises :class:`CorpusError` with every problem, writing nothing."""
+    corpus = run(config, nlp)
+    if corpus.problems:
+        raise CorpusError(corpus.problems)
+    with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
+        manifest = write_release(corpus, config, tmp)
+        status = promote(tmp, config.release_dir)
+    if sync_datasheet is not None:
+        shutil.copyfile(config.release_dir / "DATASHEET.md", sync_datasheet)
+    return BuildReport(status, config.release_dir, corpus, manifest)
+
+
+def summary(report: BuildReport) -> str:
+    c = report.manifest["counts"]
+    secs = report.corpus.stages["seconds"]
+    lines = [
+        f"release {rel(report.release)}: {report.status}",
+        f"  documents {c['documents']}, sentences {c['sentences']}, tokens {c['tokens']}, entities {c['entities']} "
+        f"({', '.join(f'{k} {v}' for k, v in c['entities_by_source'].items())})",
+        "  splits: " + ", ".join(f"{k} {v['documents']}" for k, v in c["splits"].items()),
+        f"  model {report.manifest['model']['name']} {report.manifest['model']['version']} "
+        f"[{' '.join(report.manifest['model']['components'])}]",
+        "  seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in secs.items()) + f"; total {report.corpus.seconds:.2f}",
+    ]
+    return "\n".join(lines)
+
+
+@app.command("build")
+def build_cli(
+    seeds: Annotated[Path | None, typer.Option(help="folder of raw .txt articles [default: seeds/]")] = None,
+    annotations: Annotated[Path | None, typer.Option(help="folder of overlay .json files [default: annotations/]")] = None,
+    out: Annotated[Path | None, typer.Option(help="releases folder [default: dist/]")] = None,
+    model: Annotated[str | None, typer.Option(help="spaCy pipeline name or path [default: corpus.toml]")] = None,
+    project: Annotated[Path, typer.Option(help="project root holding corpus.toml")] = Path("."),
+) -> None:
+    """Build <out>/<version>/: Parquet configs, dataset card, datasheet, manifest, checksums."""
+    config = load_config(project).with_overrides(seeds=seeds, annotations=annotations, out=out, model=model)
+    sync = project / "DATASHEET.md" if out is None else None  # only the project's own release
+    report = build(config, sync_datasheet=sync)
+    print(summary(report), file=sys.stderr)

@@ -1,0 +1,35 @@
+"""``corpus-builder validate``: check every overlay and print every problem."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from spacy.language import Language
+
+from ..config import BuildConfig, load_config
+from ..errors import CorpusError, Problem
+from ..pipeline import run
+from ._app import app
+
+
+def validate(config: BuildConfig, nlp: Language | None = None) -> list[Problem]:
+    """All problems of the overlays against the normalized texts and the model's entities."""
+    return run(config, nlp).problems
+
+
+@app.command("validate")
+def validate_cli(
+    seeds: Annotated[Path | None, typer.Option(help="folder of raw .txt articles [default: seeds/]")] = None,
+    annotations: Annotated[Path | None, typer.Option(help="folder of overlay .json files [default: annotations/]")] = None,
+    model: Annotated[str | None, typer.Option(help="spaCy pipeline name or path [default: corpus.toml]")] = None,
+    project: Annotated[Path, typer.Option(help="project root holding corpus.toml")] = Path("."),
+) -> None:
+    """Validate overlays (schema, anchors, quotes, labels, model expectations, overlaps)."""
+    config = load_config(project).with_overrides(seeds=seeds, annotations=annotations, model=model)
+    problems = validate(config)
+    if problems:
+        raise CorpusError(problems)
+    print(f"ok: overlays in {config.annotations} are valid", file=sys.stderr)

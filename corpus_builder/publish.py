@@ -1,0 +1,153 @@
+"""Publish: write a release folder atomically and never overwrite a different one.
+
+Layout of ``<out>/<version>/``: ``README.md`` (dataset card), ``DATASHEET.md``,
+``LICENSE.md``, ``manifest.json``, ``data/<config>/<split>-00000-of-00001.parquet``
+and ``SHA256SUMS`` (``sha256sum -c`` format, every other file). Everything is
+written into a temporary sibling folder and renamed into place only when complete;
+a lock keeps two builds from writing the same output folder at once.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from datasets import Features
+
+from .errors import CorpusError, ExitCode, Problem, rel
+
+if TYPE_CHECKING:
+    from .config import BuildConfig
+    from .pipeline import Corpus
+
+SUMS = "SHA256SUMS"
+
+
+def parquet_name(split: str, shard: int = 0, shards: int = 1) -> str:
+    return f"{split}-{shard:05d}-of-{shards:05d}.parquet"
+
+
+def write_parquet(path: Path, rows: Sequence[Mapping[str, Any]], features: Features) -> pa.Table:
+    """Write rows with the schema the features define (embedded for parquet-only readers)."""
+    table = pa.Table.from_pylist(list(rows), schema=features.arrow_schema)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd", write_statistics=True)
+    return table
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_json(path: Path, obj: Any) -> None:
+    path.write_text(json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n", encoding="utf-8")
+
+
+def write_checksums(folder: Path) -> str:
+    lines = [f"{sha256_file(p)}  {p.relative_to(folder).as_posix()}"
+             for p in sorted(folder.rglob("*")) if p.is_file() and p.name != SUMS]
+    text = "\n".join(lines) + "\n"
+    (folder / SUMS).write_text(text, encoding="utf-8")
+    return text
+
+
+def same_tree(a: Path, b: Path) -> bool:
+    files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    return files_a == files_b and all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a)
+
+
+@contextmanager
+def output_lock(out: Path) -> Iterator[None]:
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CorpusError(Problem("E502", "another build is writing to this output folder", file=rel(out),
+                                      hint="wait for it to finish, or build into another folder with --out"),
+                              ExitCode.USAGE) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextmanager
+def staging(out: Path, version: str) -> Iterator[Path]:
+    """A temporary folder next to the release; removed unless promoted."""
+    tmp = out / f".tmp-{version}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def promote(tmp: Path, target: Path) -> str:
+    """Rename ``tmp`` to ``target``; returns "written" or "unchanged".
+
+    An existing release is immutable: identical bytes are fine, different bytes are an error."""
+    if target.exists():
+        if same_tree(tmp, target):
+            return "unchanged"
+        raise CorpusError(Problem(
+            "E501", "a different release with this version already exists", file=rel(target),
+            hint="released versions are immutable: bump [dataset].version in corpus.toml, "
+                 "or build elsewhere with --out"))
+    os.replace(tmp, target)
+    return "written"
+
+
+# --- the release ------------------------------------------------------------------
+
+def write_release(corpus: "Corpus", config: "BuildConfig", folder: Path) -> dict[str, Any]:
+    """Write every file of a release into ``folder``; returns the manifest."""
+    from .assemble import document_features, document_row, ner_features, ner_rows
+    from .card import context, render, yaml_header
+    from .config import SPLITS
+    from .manifest import manifest
+
+    labels = list(corpus.model.labels)
+    configs = {"documents": (document_features(labels), lambda d: [document_row(d, labels)]),
+               "ner": (ner_features(labels), lambda d: ner_rows(d, labels))}
+    card_configs, infos, split_sizes = [], [], {}
+    for name, (features, rows_of) in configs.items():
+        split_infos, download = [], 0
+        for split in SPLITS:
+            rows = [row for doc in corpus.documents if doc.split == split for row in rows_of(doc)]
+            path = folder / "data" / name / parquet_name(split)
+            table = write_parquet(path, rows, features)
+            download += path.stat().st_size
+            split_infos.append({"name": split, "num_bytes": table.nbytes, "num_examples": table.num_rows})
+            split_sizes[(name, split)] = table.num_rows
+        card_configs.append({
+            "config_name": name,
+            **({"default": True} if name == "documents" else {}),
+            "data_files": [{"split": s, "path": f"data/{name}/{s}-*.parquet"} for s in SPLITS],
+        })
+        infos.append({"config_name": name, "features": features._to_yaml_list(), "splits": split_infos,
+                      "download_size": download, "dataset_size": sum(s["num_bytes"] for s in split_infos)})
+    man = manifest(corpus, config, split_sizes)
+    ctx = context(corpus, config, man)
+    (folder / "README.md").write_text(render("card.md.j2", {**ctx, "yaml_header": yaml_header(ctx, card_configs, infos)}),
+                                      encoding="utf-8")
+    (folder / "DATASHEET.md").write_text(render("datasheet.md.j2", ctx), encoding="utf-8")
+    shutil.copyfile(config.root / "LICENSE.md", folder / "LICENSE.md")
+    write_json(folder / "manifest.json", man)
+    write_checksums(folder)
+    return man
