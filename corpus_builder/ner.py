@@ -65,14 +65,16 @@ def _needed_components(nlp: Language) -> tuple[list[str], str]:
             expected="a pipeline with `ner`", hint="pass --model with an NER pipeline, e.g. en_core_web_sm"),
             ExitCode.USAGE)
     keep = {"ner"}
-    if "senter" in names:
+    if "sentencizer" in names:
+        segmenter = "sentencizer"
+        keep.add(segmenter)
+    elif "senter" in names:
         segmenter = "senter"
     elif "parser" in names:
         segmenter = "parser"
     else:
         segmenter = "sentencizer"
-    if segmenter != "sentencizer":
-        keep.add(segmenter)
+    keep.add(segmenter)
     # shared embedding layers (tok2vec/transformer) that a kept component listens to
     for name in nlp.component_names:
         listeners = getattr(nlp.get_pipe(name), "listening_components", None) or []
@@ -101,7 +103,7 @@ def prepare_pipeline(nlp: Language, name: str | None = None) -> tuple[Language, 
         if n in nlp.disabled:
             nlp.enable_pipe(n)
     nlp.select_pipes(enable=keep)
-    if segmenter == "sentencizer":
+    if segmenter == "sentencizer" and "sentencizer" not in nlp.pipe_names:
         nlp.add_pipe("sentencizer", first=True)
     meta = nlp.meta
     identity = ModelIdentity(

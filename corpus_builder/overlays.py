@@ -18,7 +18,7 @@ import json
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -292,19 +292,24 @@ class Overlays:
         self.seen: set[str] = set()
 
     def apply(self, doc: Document) -> Document:
+        """Check every op, then apply the sound ones so conflicts among them are found too."""
         overlays = self.by_doc.get(doc.doc_id, [])
         self.seen.add(doc.doc_id)
         found: list[Problem] = []
+        usable: list[Overlay] = []
         for ov in overlays:
-            found.extend(check_overlay(ov, doc, self.labels))
-        doc.entities = list(doc.model_entities)
-        if not found:
-            found.extend(apply_metadata(doc, overlays))
-            doc.entities, conflicts = apply_ops(doc.text, doc.model_entities, ordered_ops(overlays))
-            found.extend(conflicts)
-            doc.sentences = merge_over_entities(doc.sentences, [e.span for e in doc.entities])
-            for ov in overlays:
-                self.counts.update(op.kind for op in ov.ops)
+            problems = check_overlay(ov, doc, self.labels)
+            found.extend(problems)
+            if any(p.op_id is None for p in problems):
+                continue  # the whole file is unusable (e.g. written against another text)
+            bad = {p.op_id for p in problems}
+            usable.append(replace(ov, ops=tuple(op for op in ov.ops if op.id not in bad)))
+        found.extend(apply_metadata(doc, usable))
+        doc.entities, conflicts = apply_ops(doc.text, doc.model_entities, ordered_ops(usable))
+        found.extend(conflicts)
+        doc.sentences = merge_over_entities(doc.sentences, [e.span for e in doc.entities])
+        for ov in usable:
+            self.counts.update(op.kind for op in ov.ops)
         self.problems.extend(found)
         return doc
 

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 import typer
 from spacy.language import Language
 
-from ..config import BuildConfig, load_config
-from ..errors import CorpusError, rel
+from ..config import SPLITS, BuildConfig, load_config
+from ..errors import CorpusError, Problem, rel
 from ..pipeline import Corpus, run
 from ..publish import output_lock, promote, staging, write_release
 from ._app import app
@@ -31,6 +31,11 @@ def build(config: BuildConfig, nlp: Language | None = None, sync_datasheet: Path
     corpus = run(config, nlp)
     if corpus.problems:
         raise CorpusError(corpus.problems)
+    empty = [s for s in SPLITS if not any(d.split == s for d in corpus.documents)]
+    if empty:
+        raise CorpusError([Problem(
+            "E503", f"split {s!r} would be empty", file=rel(config.root / "corpus.toml"), position="[splits.pins]",
+            hint="pin a group (an event, or a doc_id) to it in [splits.pins], or add documents") for s in empty])
     with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
         manifest = write_release(corpus, config, tmp)
         status = promote(tmp, config.release_dir)

