@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
+from typer.exceptions import TyperException
+
 from ..errors import CorpusError, ExitCode
 from ._app import app
 from . import build as _build, validate as _validate  # noqa: F401  (register commands)
@@ -23,17 +25,13 @@ def main() -> None:
         sys.exit(int(exc.exit_code))
     except SystemExit:
         raise
+    except TyperException as exc:  # usage errors from the command-line parser
+        exc.show()
+        sys.exit(int(ExitCode.USAGE))
+    except KeyboardInterrupt:
+        print("interrupted; nothing was released", file=sys.stderr)
+        sys.exit(int(ExitCode.INTERNAL))
     except Exception as exc:  # a bug: say so plainly, keep the traceback for debugging
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(int(ExitCode.USAGE))
-        if isinstance(exc, click.exceptions.Abort):
-            print("aborted", file=sys.stderr)
-            sys.exit(int(ExitCode.INTERNAL))
         if os.environ.get("CORPUS_BUILDER_DEBUG"):
             raise
         print(f"internal error: {type(exc).__name__}: {exc} -> this is a bug; rerun with "

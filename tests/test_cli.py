@@ -1,0 +1,132 @@
+"""The real command line, in subprocesses: messages, exit codes, nothing lost on failure."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, write_overlay
+from corpus_builder.document import Document
+from corpus_builder.normalize import Normalizer
+
+DOC = "000_609d6079c7c3312f"
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "corpus_builder", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def tree_digest(folder: Path) -> str:
+    """Every byte of every release (the build's own `.lock` file is not part of any release)."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.name != ".lock":
+            h.update(p.relative_to(folder).as_posix().encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture()
+def project_with_dist(project: Path) -> Path:
+    shutil.copytree(ROOT / "dist", project / "dist", ignore=shutil.ignore_patterns(".lock", ".tmp-*"))
+    return project
+
+
+def broken_overlays(folder: Path) -> None:
+    """One file per kind of mistake the acceptance names."""
+    raw = (ROOT / "seeds" / f"{DOC}.txt").read_text("utf-8")
+    doc = Normalizer().normalize(Document(DOC, f"{DOC}.txt", "", raw))
+    text, sha = doc.text, doc.text_sha256
+    at = text.index("Martin Nesirky")
+    ban = text.index("Ban Ki-moon will")
+    base = {"schema_version": "1.0", "doc_id": DOC, "text_sha256": sha}
+    (folder / f"{DOC}.badjson.json").write_text('{\n  "schema_version": "1.0",\n  "ops": [,]\n}\n')
+    write_overlay(folder, base | {"annotator": "schema", "ops": [{"id": "a1", "op": "add", "start": "7", "end": 9}]})
+    write_overlay(folder, base | {"annotator": "quote", "ops": [
+        {"id": "q1", "op": "add", "start": at, "end": at + 14, "quote": "Martin Nesirki", "label": "PERSON"}]})
+    write_overlay(folder, base | {"annotator": "overlap", "ops": [
+        {"id": "o1", "op": "add", "start": ban, "end": ban + 16, "quote": "Ban Ki-moon will", "label": "PERSON"}]})
+    write_overlay(folder, base | {"annotator": "label", "ops": [
+        {"id": "l1", "op": "add", "start": at, "end": at + 14, "quote": "Martin Nesirky", "label": "HUMAN"}]})
+    write_overlay(folder, base | {"doc_id": "999_missing", "annotator": "unknown", "ops": []})
+
+
+def test_validate_passes_on_the_projects_overlays():
+    result = cli("validate", cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("ok:")
+
+
+def test_validate_reports_every_broken_overlay_and_build_leaves_dist_untouched(project_with_dist: Path):
+    broken = project_with_dist / "broken"
+    broken.mkdir()
+    broken_overlays(broken)
+    result = cli("validate", "--annotations", "broken", cwd=project_with_dist)
+    err = result.stderr
+    assert result.returncode == 1
+    assert "Traceback" not in err and "Traceback" not in result.stdout
+    expected = [
+        f"[E401] broken/{DOC}.badjson.json at line 3, column 11: invalid JSON",
+        f"[E402] broken/{DOC}.schema.json at /ops/0: schema violation",
+        f"[E402] broken/{DOC}.schema.json at /ops/0/start: schema violation: '7' is not of type 'integer'",
+        f"[E414] broken/{DOC}.quote.json at /ops/0/quote: op 'q1': quote does not match the text at [start, end) "
+        "(found 'Martin Nesirky', expected 'Martin Nesirki')",
+        f"[E421] broken/{DOC}.overlap.json at /ops/0: op 'o1': entities overlap: PERSON 'Ban Ki-moon will'",
+        f"[E412] broken/{DOC}.label.json at /ops/0/label: op 'l1': unknown label (found 'HUMAN'",
+        "[E410] broken/999_missing.unknown.json at /doc_id: unknown doc_id (found '999_missing'",
+    ]
+    for line in expected:
+        assert line in err, f"missing: {line}\n---\n{err}"
+    assert all(line.startswith("error: [E") for line in err.splitlines()[:-1])
+    assert err.splitlines()[-1] == f"{len(err.splitlines()) - 1} problems found."
+
+    before = tree_digest(project_with_dist / "dist")
+    result = cli("build", "--annotations", "broken", cwd=project_with_dist)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "[E414]" in result.stderr
+    assert tree_digest(project_with_dist / "dist") == before
+    assert not list((project_with_dist / "dist").glob(".tmp-*"))
+
+
+def test_build_cli_reproduces_the_committed_release(tmp_path: Path):
+    result = cli("build", "--out", str(tmp_path), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    version = json.loads((ROOT / "dist").joinpath(sorted(p.name for p in (ROOT / "dist").iterdir()
+                                                          if p.is_dir())[-1], "manifest.json").read_text())["version"]
+    assert (tmp_path / version / "SHA256SUMS").read_bytes() == (ROOT / "dist" / version / "SHA256SUMS").read_bytes()
+
+
+def test_an_existing_release_is_never_overwritten(project_with_dist: Path):
+    ann = project_with_dist / "annotations" / f"{DOC}.maintainer-a.json"
+    overlay = json.loads(ann.read_text())
+    overlay["ops"] = [op for op in overlay["ops"] if op["op"] != "set_metadata" or op["field"] != "event"]
+    overlay["ops"].append({"id": "op-900", "op": "set_metadata", "field": "event", "value": "2012-israel-gaza-conflict"})
+    overlay["ops"].append({"id": "op-901", "op": "set_metadata", "field": "title", "value": "A changed title"})
+    ann.write_text(json.dumps(overlay))
+    before = tree_digest(project_with_dist / "dist")
+    result = cli("build", cwd=project_with_dist)
+    assert result.returncode == 1
+    assert "[E501]" in result.stderr and "bump [dataset].version in corpus.toml" in result.stderr
+    assert tree_digest(project_with_dist / "dist") == before
+
+
+def test_bad_seed_files_get_one_clear_line(project: Path):
+    (project / "seeds" / "bad.txt").write_bytes(b"Gaza\nOK caf\xe9 text\n")
+    result = cli("validate", cwd=project)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "[E101] seeds/bad.txt at line 2, column 7 (byte 11): file is not valid UTF-8" in result.stderr
+    (project / "seeds" / "bad.txt").write_bytes(b"")
+    assert "[E102] seeds/bad.txt: file is empty" in cli("validate", cwd=project).stderr
+    (project / "seeds" / "bad.txt").write_text("© Copyright 2014, APN New Zealand Limited\n")
+    assert "[E103] seeds/bad.txt: no article text left after normalization" in cli("validate", cwd=project).stderr
+
+
+def test_usage_errors_exit_2(tmp_path: Path):
+    result = cli("build", cwd=tmp_path)
+    assert result.returncode == 2 and "[E001]" in result.stderr and "Traceback" not in result.stderr
+    assert cli("build", "--no-such-option", cwd=ROOT).returncode == 2
