@@ -146,8 +146,8 @@ def check_overlay(overlay: Overlay, doc: Document | None, labels: Iterable[str])
     labels = set(labels)
     problems: list[Problem] = []
     model = {(e.start, e.end): e for e in doc.model_entities}
-    starts = [s for s, _ in doc.tokens]
-    ends = sorted(e for _, e in doc.tokens)
+    starts = {s for s, _ in doc.tokens}
+    ends = {e for _, e in doc.tokens}
     n = len(doc.text)
     for op in overlay.ops:
         if op.kind == "set_metadata":
