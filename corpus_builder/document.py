@@ -51,6 +51,11 @@ class Document:
     model_entities: list[Entity] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
     split: str | None = None
+    origin: str = ""  # the file as shown to users in messages (e.g. "seeds/x.txt")
+
+    @property
+    def where(self) -> str:
+        return self.origin or self.source_file
 
     @property
     def group(self) -> str:

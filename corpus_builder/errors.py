@@ -7,6 +7,7 @@ what to do next. The CLI prints these as single lines; tracebacks are for bugs.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
@@ -33,6 +34,7 @@ class Problem:
     found: str | None = None
     expected: str | None = None
     hint: str | None = None
+    severity: str = "error"  # "error" stops a build; "warning" is reported and recorded
 
     def format(self) -> str:
         where = self.file or "<input>"
@@ -81,8 +83,8 @@ class ProblemLog:
 
 def rel(path: Path | str) -> str:
     """A path as shown to users: relative to the working directory when possible."""
-    p = Path(path)
+    p = Path(os.path.abspath(path))  # not resolve(): a symlink is shown as itself
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
+        return str(p.relative_to(os.path.abspath(Path.cwd())))
     except ValueError:
-        return str(p)
+        return str(path)

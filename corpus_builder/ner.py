@@ -181,6 +181,7 @@ class NER:
         self.identity = identity
         self.batch_size = batch_size
         self.counts: Counter[str] = Counter()
+        self.problems: list[Problem] = []
 
     def annotate(self, doc: Document, parsed: Doc) -> Document:
         doc.tokens = [(t.idx, t.idx + len(t)) for t in parsed if not t.is_space]
@@ -200,8 +201,18 @@ class NER:
         self.counts["tokens"] += len(doc.tokens)
         return doc
 
+    def fits(self, doc: Document) -> bool:
+        """spaCy refuses texts over ``nlp.max_length``; say so instead of crashing."""
+        if len(doc.text) <= self.nlp.max_length:
+            return True
+        self.problems.append(Problem(
+            "E106", f"document too long for the model ({len(doc.text):,} characters > {self.nlp.max_length:,})",
+            file=doc.where, hint="split the article into several files, or raise [model].max_length in corpus.toml"))
+        self.counts["dropped_too_long"] += 1
+        return False
+
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
-        it = iter(docs)
+        it = (d for d in docs if self.fits(d))
         while batch := list(islice(it, self.batch_size)):
             for doc, parsed in zip(batch, self.nlp.pipe((d.text for d in batch), batch_size=self.batch_size)):
                 yield self.annotate(doc, parsed)

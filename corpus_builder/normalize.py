@@ -10,6 +10,7 @@ to the raw source. Rules never touch quotes or the spelling of the article body.
 from __future__ import annotations
 
 import difflib
+import html
 import hashlib
 import re
 import unicodedata
@@ -17,12 +18,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import ftfy
 
 from .document import Document, Edit
-from .errors import CorpusError, Problem, rel
+from .errors import CorpusError, Problem
 
 Span = tuple[int, int, str]  # (start, end, replacement) on the current text
 Meta = dict[str, object]
@@ -180,10 +180,25 @@ def _whole_line(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_DIFF_LIMIT = 10_000
+
+
 def _diff_spans(old: str, new: str, offset: int) -> list[Span]:
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    """Minimal edits turning ``old`` into ``new``: common ends trimmed, then a
+    character diff when what is left is small (one replacement otherwise, so a
+    multi-megabyte line stays linear)."""
+    p = 0
+    while p < min(len(old), len(new)) and old[p] == new[p]:
+        p += 1
+    q = 0
+    while q < min(len(old), len(new)) - p and old[-1 - q] == new[-1 - q]:
+        q += 1
+    a, b = old[p:len(old) - q], new[p:len(new) - q]
+    if len(a) > _DIFF_LIMIT or len(b) > _DIFF_LIMIT:
+        return [(offset + p, offset + p + len(a), b)]
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     return [
-        (offset + i1, offset + i2, new[j1:j2])
+        (offset + p + i1, offset + p + i2, b[j1:j2])
         for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"
     ]
 
@@ -205,6 +220,46 @@ def fix_unicode(text: str, meta: Meta) -> list[Span]:
 
 def unicode_nfc(text: str, meta: Meta) -> list[Span]:
     return _per_line(lambda s: unicodedata.normalize("NFC", s))(text, meta)
+
+
+# Zero-width spaces, word joiners, stray byte-order marks, soft hyphens and bidi
+# embedding/override/isolate controls and marks: invisible, and they split or
+# spoof tokens. ZWJ/ZWNJ (U+200D/U+200C) stay: some scripts need them.
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
+
+
+def invisible_characters(text: str, meta: Meta) -> list[Span]:
+    return [(m.start(), m.end(), "") for m in _INVISIBLE.finditer(text)]
+
+
+_HTML_BLOCK = "p|div|br|hr|h[1-6]|li|ul|ol|tr|table|blockquote|section|article|header|footer|figure|figcaption|pre"
+_HTML_INLINE = "a|b|i|u|em|strong|span|small|sup|sub|font|img|abbr|cite|q|time|mark|code"
+_HTML_TAG = re.compile(rf"<(/?)({_HTML_BLOCK}|{_HTML_INLINE})(\s[^<>]*)?/?>", re.I)
+_HTML_DROP = re.compile(r"<(script|style|noscript)\b[^>]*>.*?</\1\s*>|<!--.*?-->", re.I | re.S)
+_HTML_ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
+
+
+def html_markup(text: str, meta: Meta) -> list[Span]:
+    """Markup in a text file: scripts/styles/comments dropped, block tags become
+    paragraph breaks, inline tags vanish, entities are decoded. Only runs when the
+    text holds real HTML tags, so a literal ``a < b`` or ``&`` is left alone."""
+    if not _HTML_TAG.search(text) and not _HTML_DROP.search(text):
+        return []
+    spans: list[Span] = [(m.start(), m.end(), "") for m in _HTML_DROP.finditer(text)]
+    dropped = [(s, e) for s, e, _ in spans]
+
+    def free(m: re.Match[str]) -> bool:
+        return not any(s <= m.start() < e for s, e in dropped)
+
+    for m in _HTML_TAG.finditer(text):
+        if free(m):
+            block = re.fullmatch(_HTML_BLOCK, m.group(2), re.I)
+            spans.append((m.start(), m.end(), "\n\n" if block else ""))
+    for m in _HTML_ENTITY.finditer(text):
+        decoded = html.unescape(m.group())
+        if decoded != m.group() and free(m):
+            spans.append((m.start(), m.end(), decoded.replace("\xa0", " ")))
+    return spans
 
 
 def line_endings(text: str, meta: Meta) -> list[Span]:
@@ -339,6 +394,8 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("fix_unicode", "repair mojibake and broken Unicode with ftfy (quotes, widths, ligatures kept)", fix_unicode),
     Rule("unicode_nfc", "Unicode normalization form C", unicode_nfc),
+    Rule("invisible_characters", "remove zero-width, soft-hyphen and bidi control characters (ZWJ/ZWNJ kept)", invisible_characters),
+    Rule("html_markup", "strip HTML tags found in a text file (block tags become paragraph breaks), decode entities", html_markup),
     Rule("line_endings", "CRLF, CR and other line separators become LF", line_endings),
     Rule("inline_date_header", "remove an inline `date YYYY-MM-DD` header (kept as `published`)", inline_date_header),
     Rule("page_assembly_line", "remove page-assembly/processing lines (`Assembled by: ... Processing Time`)", page_assembly_line),
@@ -390,9 +447,10 @@ class Normalizer:
 
     name = "normalize"
 
-    def __init__(self, rules: tuple[Rule, ...] = RULES, base: Path | None = None):
+    def __init__(self, rules: tuple[Rule, ...] = RULES):
         self.rules = rules
-        self.base = base  # seeds folder, to name files in errors
+        self.problems: list[Problem] = []
+        self.dropped: Counter[str] = Counter()
         self.edits: Counter[str] = Counter()
         self.documents: Counter[str] = Counter()
         self.kept = 0
@@ -417,7 +475,7 @@ class Normalizer:
         if not re.search(r"\w", doc.text):
             raise CorpusError(Problem(
                 "E103", "no article text left after normalization",
-                file=rel(self.base / doc.source_file) if self.base else doc.source_file,
+                file=doc.where,
                 hint="the file holds only boilerplate or whitespace; remove it from the seeds folder"))
         title = extract_title(doc.text)
         if title:
@@ -434,4 +492,8 @@ class Normalizer:
 
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
-            yield self.normalize(doc)
+            try:
+                yield self.normalize(doc)
+            except CorpusError as exc:  # reported with the others; the document is left out
+                self.problems.extend(exc.problems)
+                self.dropped[exc.problems[0].code] += 1

@@ -73,10 +73,21 @@ def _pointer(path: Iterable[Any]) -> str:
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path) if path else ""
 
 
-def load_overlay(path: Path, schema_dir: Path) -> tuple[Overlay | None, list[Problem]]:
+MAX_BYTES = 10 * 1024 * 1024  # an overlay is hand-written; anything bigger is a mistake
+
+
+def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None = None) -> tuple[Overlay | None, list[Problem]]:
     """Parse and schema-check one file; returns all problems found in it."""
     name = rel(path)
-    data = path.read_bytes()
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return None, [Problem("E405", f"overlay file too large ({size:,} bytes > {MAX_BYTES:,})", file=name,
+                                  hint="split it: one file per document and annotator")]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem("E405", f"cannot read overlay: {exc.strerror or exc}", file=name,
+                              hint="check that it exists and is readable")]
     try:
         obj = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -86,7 +97,14 @@ def load_overlay(path: Path, schema_dir: Path) -> tuple[Overlay | None, list[Pro
         return None, [Problem("E401", f"invalid JSON: {exc.msg}", file=name,
                               position=f"line {exc.lineno}, column {exc.colno}",
                               hint="fix the JSON syntax (a trailing comma or a missing quote?)")]
-    errors = sorted(_validator(schema_dir / SCHEMA_FILE).iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+    except (RecursionError, ValueError) as exc:
+        return None, [Problem("E401", f"invalid JSON: {str(exc)[:80] or type(exc).__name__}", file=name,
+                              hint="an overlay is a flat object with a list of ops; fix the file")]
+    try:
+        errors = sorted(_validator(schema_dir / SCHEMA_FILE).iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+    except RecursionError:
+        return None, [Problem("E402", "schema violation: value nested too deeply", file=name, position="/",
+                              hint=f"see schema/{SCHEMA_FILE}")]
     problems = [
         Problem("E402", f"schema violation: {e.message}", file=name, position=_pointer(e.absolute_path) or "/",
                 expected=_expected(e), hint=f"see schema/{SCHEMA_FILE} and docs/data-format.md")
@@ -94,6 +112,10 @@ def load_overlay(path: Path, schema_dir: Path) -> tuple[Overlay | None, list[Pro
     ]
     if problems:
         return None, problems
+    if annotators is not None and obj["annotator"] not in annotators:
+        problems.append(Problem("E406", "unknown annotator", file=name, position="/annotator", found=obj["annotator"],
+                                expected=" | ".join(sorted(annotators)) or "an id listed in annotators.json",
+                                hint=f"add the annotator to {ANNOTATORS_FILE} (id, name, role) or fix the id"))
     stem = f"{obj['doc_id']}.{obj['annotator']}.json"
     if path.name != stem:
         problems.append(Problem("E403", "file name does not match its doc_id and annotator", file=name,
@@ -104,9 +126,12 @@ def load_overlay(path: Path, schema_dir: Path) -> tuple[Overlay | None, list[Pro
         if seen[raw["id"]] > 1:
             problems.append(Problem("E404", "duplicate op id in file", file=name, position=ptr + "/id",
                                     op_id=raw["id"], hint="give every op of a file its own id"))
+        expects = raw.get("expects")
+        if expects is not None:  # JSON Schema's "integer" admits 1.0; offsets are ints from here on
+            expects = {**expects, "start": int(expects["start"]), "end": int(expects["end"])}
         ops.append(Op(id=raw["id"], kind=raw["op"], file=name, pointer=ptr, annotator=obj["annotator"],
-                      start=raw.get("start", 0), end=raw.get("end", 0), quote=raw.get("quote", ""),
-                      label=raw.get("label"), expects=raw.get("expects"), field=raw.get("field"),
+                      start=int(raw.get("start", 0)), end=int(raw.get("end", 0)), quote=raw.get("quote", ""),
+                      label=raw.get("label"), expects=expects, field=raw.get("field"),
                       value=raw.get("value")))
     overlay = Overlay(file=name, sha256=hashlib.sha256(data).hexdigest(), doc_id=obj["doc_id"],
                       annotator=obj["annotator"], text_sha256=obj["text_sha256"],
@@ -120,12 +145,36 @@ def _expected(error: jsonschema.ValidationError) -> str | None:
     return None
 
 
+ANNOTATORS_FILE = "annotators.json"
+
+
+def load_annotators(folder: Path, schema_dir: Path) -> tuple[set[str], list[Problem]]:
+    """The annotator registry ``annotations/annotators.json`` (validated by its schema)."""
+    path = folder / ANNOTATORS_FILE
+    name = rel(path)
+    if not path.is_file():
+        return set(), [Problem("E407", "annotator registry missing", file=name,
+                               hint='create it: {"annotators": [{"id": "you", "name": "...", "role": "..."}]}')]
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return set(), [Problem("E407", f"annotator registry unreadable: {str(exc)[:80]}", file=name,
+                               hint="fix the JSON (see docs/data-format.md)")]
+    errors = list(_validator(schema_dir / "annotators.schema.json").iter_errors(obj))
+    if errors:
+        return set(), [Problem("E407", f"schema violation: {e.message}", file=name, position=_pointer(e.absolute_path) or "/",
+                               hint="see schema/annotators.schema.json") for e in errors]
+    return {a["id"] for a in obj["annotators"]}, []
+
+
 def load_overlays(folder: Path, schema_dir: Path) -> tuple[list[Overlay], list[Problem]]:
-    overlays, problems = [], []
+    overlays: list[Overlay] = []
     if not folder.is_dir():
         return [], []
-    for path in sorted(folder.glob("*.json")):
-        overlay, found = load_overlay(path, schema_dir)
+    paths = sorted(p for p in folder.glob("*.json") if p.name != ANNOTATORS_FILE)
+    annotators, problems = load_annotators(folder, schema_dir) if paths else (set(), [])
+    for path in paths:
+        overlay, found = load_overlay(path, schema_dir, annotators)
         problems.extend(found)
         if overlay is not None:
             overlays.append(overlay)
@@ -160,6 +209,12 @@ def check_overlay(overlay: Overlay, doc: Document | None, labels: Iterable[str])
                                        "/start", hint="fix start/end"))
             continue
         found = doc.text[op.start:op.end]
+        removed = _removed_by(doc, op.quote) if found != op.quote else None
+        if removed:
+            problems.append(op.problem("E418", f"the quote is text that normalization removed (rule {removed})",
+                                       "/quote", found=found, expected=op.quote,
+                                       hint="boilerplate is not part of the published text; drop this op"))
+            continue
         if found != op.quote:
             problems.append(op.problem("E414", "quote does not match the text at [start, end)", "/quote",
                                        found=found, expected=op.quote,
@@ -172,6 +227,14 @@ def check_overlay(overlay: Overlay, doc: Document | None, labels: Iterable[str])
         if op.kind in ("remove", "relabel", "resize"):
             problems.extend(_check_expects(op, doc, model, labels))
     return problems
+
+
+def _removed_by(doc: Document, quote: str) -> str | None:
+    """The rule whose edit deleted ``quote`` from the raw text, if any."""
+    for e in doc.edits:
+        if quote and quote in doc.raw_text[e.raw_start:e.raw_end] and quote not in e.replacement:
+            return e.rule
+    return None
 
 
 def _token_hint(doc: Document, start: int, end: int) -> str:

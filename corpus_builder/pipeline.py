@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 
 from .config import BuildConfig
+from .dedup import Dedup
 from .document import Document
 from .errors import Problem
 from .ingest import Ingest
@@ -31,6 +32,7 @@ class Corpus:
     overlays: list[Overlay]
     stages: dict[str, object]
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -49,34 +51,40 @@ def _timed(stage_times: dict[str, float], name: str, docs: Iterable[Document]) -
 
 
 def run(config: BuildConfig, nlp: Language | None = None) -> Corpus:
-    """Run every stage over the seeds; collect (not raise) overlay problems."""
+    """Run every stage over the seeds; collect (not raise) the problems of every input."""
     start = time.perf_counter()
     overlays, problems = load_overlays(config.annotations, config.schema_dir)
     if nlp is None:
         nlp, identity = load_pipeline(config.model)
     else:
         nlp, identity = prepare_pipeline(nlp)
-    ingest = Ingest(config.seeds)
-    normalize = Normalizer(base=config.seeds)
-    ner = NER(nlp, identity, config.batch_size)
-    apply_overlays = Overlays(overlays, identity.labels)
-    splits = Splits(config.split_pins)
+    nlp.max_length = config.max_length
+    stages = [
+        Ingest(config.seeds),
+        Normalizer(),
+        Dedup(),
+        NER(nlp, identity, config.batch_size),
+        Overlays(overlays, identity.labels),
+        Splits(config.split_pins),
+    ]
     times: dict[str, float] = {}
-    stream: Iterable[Document] = _timed(times, "ingest", ingest())
-    for stage in (normalize, ner, apply_overlays, splits):
+    stream: Iterable[Document] = _timed(times, stages[0].name, stages[0]())
+    for stage in stages[1:]:
         stream = _timed(times, stage.name, stage(stream))
     documents = list(stream)
-    problems.extend(apply_overlays.problems)
-    problems.extend(apply_overlays.unknown_documents())
+    by_name = {s.name: s for s in stages}
+    for stage in stages:
+        problems.extend(getattr(stage, "problems", []))
+    problems.extend(by_name["overlays"].unknown_documents())
     # time charged to a stage includes the stages upstream of it; report each stage's own share
-    order = ["ingest", "normalize", "ner", "overlays", "splits"]
-    own = {n: times.get(n, 0.0) - (times.get(order[i - 1], 0.0) if i else 0.0) for i, n in enumerate(order)}
+    names = [s.name for s in stages]
+    own = {n: times.get(n, 0.0) - (times.get(names[i - 1], 0.0) if i else 0.0) for i, n in enumerate(names)}
     return Corpus(
         documents=documents,
         model=identity,
         overlays=overlays,
-        stages={"ingest": ingest, "normalize": normalize, "ner": ner, "overlays": apply_overlays,
-                "splits": splits, "seconds": own},
+        stages={**by_name, "seconds": own},
         problems=problems,
+        warnings=list(by_name["dedup"].warnings),
         seconds=time.perf_counter() - start,
     )

@@ -71,6 +71,12 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def write_annotators(folder: Path, *ids: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    registry = {"annotators": [{"id": i, "name": f"test annotator {i}", "role": "test"} for i in ids]}
+    (folder / "annotators.json").write_text(json.dumps(registry), encoding="utf-8")
+
+
 def write_overlay(folder: Path, overlay: dict) -> Path:
     path = folder / f"{overlay['doc_id']}.{overlay['annotator']}.json"
     path.write_text(json.dumps(overlay, indent=2, ensure_ascii=False), encoding="utf-8")

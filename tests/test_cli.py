@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, write_overlay
+from conftest import ROOT, write_annotators, write_overlay
 from corpus_builder.document import Document
 from corpus_builder.normalize import Normalizer
 
@@ -45,6 +45,7 @@ def broken_overlays(folder: Path) -> None:
     at = text.index("Martin Nesirky")
     ban = text.index("Ban Ki-moon will")
     base = {"schema_version": "1.0", "doc_id": DOC, "text_sha256": sha}
+    write_annotators(folder, "schema", "quote", "overlap", "label", "unknown")
     (folder / f"{DOC}.badjson.json").write_text('{\n  "schema_version": "1.0",\n  "ops": [,]\n}\n')
     write_overlay(folder, base | {"annotator": "schema", "ops": [{"id": "a1", "op": "add", "start": "7", "end": 9}]})
     write_overlay(folder, base | {"annotator": "quote", "ops": [

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_overlay
+from conftest import write_annotators, write_overlay
 from corpus_builder.cli.validate import validate
 from corpus_builder.config import load_config
 from corpus_builder.overlays import apply_ops, ordered_ops
@@ -18,6 +18,7 @@ def ruler_project(project: Path, ruler_nlp):
     """Project copy with no overlays, and the ruler's view of document 000."""
     for f in (project / "annotations").glob("*.json"):
         f.unlink()
+    write_annotators(project / "annotations", "ann-a", "ann-b", "schema")
     corpus = run(load_config(project), ruler_nlp)
     doc = next(d for d in corpus.documents if d.doc_id == DOC)
     return project, doc

@@ -15,6 +15,7 @@ from . import build as _build, validate as _validate  # noqa: F401  (register co
 
 def main() -> None:
     """Entry point: user errors become one line each and an exit code, never a traceback."""
+    sys.stderr.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     try:
         app(standalone_mode=False)
     except CorpusError as exc:

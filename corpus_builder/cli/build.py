@@ -29,6 +29,8 @@ class BuildReport:
 def build(config: BuildConfig, nlp: Language | None = None, sync_datasheet: Path | None = None) -> BuildReport:
     """Build the release; raises :class:`CorpusError` with every problem, writing nothing."""
     corpus = run(config, nlp)
+    for warning in corpus.warnings:
+        print(f"warning: {warning.format()}", file=sys.stderr)
     if corpus.problems:
         raise CorpusError(corpus.problems)
     empty = [s for s in SPLITS if not any(d.split == s for d in corpus.documents)]

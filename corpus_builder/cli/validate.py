@@ -16,8 +16,10 @@ from ._app import app
 
 
 def validate(config: BuildConfig, nlp: Language | None = None) -> list[Problem]:
-    """All problems of the overlays against the normalized texts and the model's entities."""
-    return run(config, nlp).problems
+    """Every problem of the inputs (seeds and overlays, checked against the normalized
+    texts and the model's entities), errors first, then warnings."""
+    corpus = run(config, nlp)
+    return corpus.problems + corpus.warnings
 
 
 @app.command("validate")
@@ -30,6 +32,9 @@ def validate_cli(
     """Validate overlays (schema, anchors, quotes, labels, model expectations, overlaps)."""
     config = load_config(project).with_overrides(seeds=seeds, annotations=annotations, model=model)
     problems = validate(config)
-    if problems:
-        raise CorpusError(problems)
+    for warning in (p for p in problems if p.severity == "warning"):
+        print(f"warning: {warning.format()}", file=sys.stderr)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise CorpusError(errors)
     print(f"ok: overlays in {config.annotations} are valid", file=sys.stderr)

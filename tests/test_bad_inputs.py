@@ -1,0 +1,241 @@
+"""Every kind of bad input gets one clear line (file, position, what to do) and an
+exit code, never a traceback. Run as a script to print the table of answers:
+
+    .venv/bin/python tests/test_bad_inputs.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conftest import ROOT, write_overlay  # noqa: E402
+
+from corpus_builder.document import Document  # noqa: E402
+from corpus_builder.normalize import Normalizer  # noqa: E402
+
+SEED = "000_609d6079c7c3312f"
+ARTICLE = (ROOT / "seeds" / f"{SEED}.txt").read_text("utf-8")
+OVERLAY = json.loads((ROOT / "annotations" / f"{SEED}.maintainer-a.json").read_text("utf-8"))
+
+
+def normalized(raw: str) -> Document:
+    return Normalizer().normalize(Document("x", "x.txt", "", raw))
+
+
+def seed(name: str, data: bytes | str) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        path = project / "seeds" / name
+        path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    return setup
+
+
+def symlink_outside(project: Path) -> None:
+    outside = project / "elsewhere.txt"
+    outside.write_text("An article kept outside the seeds folder.", encoding="utf-8")
+    (project / "seeds" / "linked.txt").symlink_to(outside)
+
+
+def unreadable(project: Path) -> None:
+    path = project / "seeds" / "locked.txt"
+    path.write_text("Locked article text.", encoding="utf-8")
+    path.chmod(0)
+
+
+def overlay(mutate: Callable[[dict], None], name: str | None = None) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        ov = json.loads(json.dumps(OVERLAY))
+        mutate(ov)
+        path = project / "annotations" / (name or f"{SEED}.maintainer-a.json")
+        (project / "annotations" / f"{SEED}.maintainer-a.json").unlink()
+        path.write_text(json.dumps(ov, ensure_ascii=False, indent=1), encoding="utf-8")
+    return setup
+
+
+def raw_overlay(text: str | bytes) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        data = text if isinstance(text, bytes) else text.encode()
+        (project / "annotations" / f"{SEED}.maintainer-a.json").write_bytes(data)
+    return setup
+
+
+def add_op(op: dict) -> Callable[[dict], None]:
+    return lambda ov: ov["ops"].append(op)
+
+
+def second_annotator(project: Path) -> None:
+    reg = json.loads((project / "annotations" / "annotators.json").read_text())
+    reg["annotators"].append({"id": "maintainer-b", "name": "B", "role": "test"})
+    (project / "annotations" / "annotators.json").write_text(json.dumps(reg))
+    ov = json.loads(json.dumps(OVERLAY))
+    ov["annotator"] = "maintainer-b"
+    ov["ops"] = [{"id": "op-001", "op": "set_metadata", "field": "event", "value": "another-event"}]
+    write_overlay(project / "annotations", ov)
+
+
+def text_of(doc_id: str) -> str:
+    return normalized((ROOT / "seeds" / f"{doc_id}.txt").read_text("utf-8")).text
+
+
+TEXT = text_of(SEED)
+NES = TEXT.index("Martin Nesirky")
+BAN = TEXT.index("Ban Ki-moon will")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    setup: Callable[[Path], None]
+    exit_code: int
+    expect: str  # a fragment of the message (its code and position)
+    args: tuple[str, ...] = ("validate",)
+
+
+CASES = [
+    # raw input
+    Case("empty file", seed("empty.txt", b""), 1, "[E102] seeds/empty.txt: file is empty"),
+    Case("whitespace only", seed("blank.txt", " \n\t\n  \r\n"), 1, "[E103] seeds/blank.txt: no article text"),
+    Case("binary data", seed("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8), 1,
+         "[E105] seeds/image.txt at byte 6: file holds binary data"),
+    Case("Latin-1 text", seed("latin1.txt", "Caf\u00e9 au lait in Gaza.".encode("latin-1")), 1,
+         "[E101] seeds/latin1.txt at line 1, column 4 (byte 3): file is not valid UTF-8"),
+    Case("invalid UTF-8 part-way", seed("partway.txt", ARTICLE.encode() [:900] + b"\n\xff\xfe broken\n"), 1,
+         "[E101] seeds/partway.txt at line 13, column 1 (byte 901)"),
+    Case("UTF-8 BOM and CRLF (builds; same text as LF, so its overlay still anchors)",
+         seed(f"{SEED}.txt", "\ufeff" + ARTICLE.replace("\n", "\r\n")), 0, "ok:"),
+    Case("mojibake (repaired, recorded as an edit)",
+         seed("mojibake.txt", "Gazaâ€™s borders must be opened, Mashaal told reporters in Doha on Wednesday."), 0, "ok:"),
+    Case("NUL and control characters (removed, recorded)",
+         seed("controls.txt", "Ban Ki-moon\x00 visited\x07 Gaza\x1b on Tuesday, officials said, before talks in Cairo."),
+         0, "ok:"),
+    Case("bidi override and zero-width characters (removed, recorded)",
+         seed("bidi.txt", "Ban\u200b Ki-moon met \u202eNetanyahu\u202c in Jerusalem\u2060 on Tuesday."), 0, "ok:"),
+    Case("HTML markup (stripped, recorded)",
+         seed("html.txt", "<html><body><p>Ban Ki-moon met Netanyahu &amp; Abbas.</p><script>x()</script>"
+                          "<p>Talks went on in <b>Cairo</b>.</p></body></html>"), 0, "ok:"),
+    Case("one line of several megabytes", seed("huge.txt", ("Ban Ki-moon met officials in Gaza today. " * 80_000)), 1,
+         "[E106] seeds/huge.txt: document too long for the model (3,279,999 characters > 1,000,000)"),
+    Case("only boilerplate", seed("boiler.txt", "© Copyright 2014, APN New Zealand Limited\n\n- AFP\n"), 1,
+         "[E103] seeds/boiler.txt: no article text left after normalization"),
+    Case("same article twice", seed("copy_of_000.txt", ARTICLE), 1,
+         "[E107] seeds/copy_of_000.txt: same article as another file (found 'seeds/000_609d6079c7c3312f.txt'"),
+    Case("near-duplicate (warning, kept)", seed("near_000.txt", ARTICLE.replace("Friday", "Saturday")), 0,
+         "[W107] seeds/near_000.txt: near-duplicate of seeds/000_609d6079c7c3312f.txt"),
+    Case("file name not a valid doc id", seed("bad name!.txt", "Ban Ki-moon visited Gaza on Tuesday."), 1,
+         "[E104] seeds/bad name!.txt: file name is not a valid document id"),
+    Case("symlink outside the seeds folder", symlink_outside, 1, "[E108] seeds/linked.txt: symlink points outside"),
+    Case("unreadable file", unreadable, 1, "[E109] seeds/locked.txt: cannot read file: Permission denied"),
+    # overlays
+    Case("overlay: invalid JSON", raw_overlay('{"schema_version": "1.0",\n "ops": [1,]\n}'), 1,
+         f"[E401] annotations/{SEED}.maintainer-a.json at line 2, column 12: invalid JSON"),
+    Case("overlay: schema violation", overlay(lambda ov: ov["ops"][1].pop("quote")), 1,
+         f"[E402] annotations/{SEED}.maintainer-a.json at /ops/1: schema violation: 'quote' is a required property"),
+    Case("overlay: offsets outside the text", overlay(add_op(
+        {"id": "op-x", "op": "add", "start": 99999, "end": 100005, "quote": "Gaza", "label": "GPE"})), 1,
+         f"[E413] annotations/{SEED}.maintainer-a.json at /ops/2/start: op 'op-x': span [99999, 100005)"),
+    Case("overlay: negative offset", overlay(add_op(
+        {"id": "op-x", "op": "add", "start": -4, "end": 0, "quote": "Gaza", "label": "GPE"})), 1,
+         f"[E402] annotations/{SEED}.maintainer-a.json at /ops/2/start: schema violation: -4 is less than the minimum"),
+    Case("overlay: reversed offsets", overlay(add_op(
+        {"id": "op-x", "op": "add", "start": NES + 6, "end": NES, "quote": "Martin", "label": "PERSON"})), 1,
+         f"[E413] annotations/{SEED}.maintainer-a.json at /ops/2/start: op 'op-x': span [{NES + 6}, {NES})"),
+    Case("overlay: quote mismatch", overlay(add_op(
+        {"id": "op-x", "op": "add", "start": NES, "end": NES + 14, "quote": "Martin Nesirki", "label": "PERSON"})), 1,
+         "(found 'Martin Nesirky', expected 'Martin Nesirki')"),
+    Case("overlay: overlapping spans", overlay(add_op(
+        {"id": "op-x", "op": "add", "start": BAN, "end": BAN + 16, "quote": "Ban Ki-moon will", "label": "PERSON"})), 1,
+         f"[E421] annotations/{SEED}.maintainer-a.json at /ops/2: op 'op-x': entities overlap"),
+    Case("overlay: unknown label", overlay(add_op(
+        {"id": "op-x", "op": "add", "start": NES, "end": NES + 14, "quote": "Martin Nesirky", "label": "HUMAN"})), 1,
+         f"[E412] annotations/{SEED}.maintainer-a.json at /ops/2/label: op 'op-x': unknown label (found 'HUMAN'"),
+    Case("overlay: unknown doc id", overlay(lambda ov: ov.update(doc_id="999_unknown"), "999_unknown.maintainer-a.json"), 1,
+         "[E410] annotations/999_unknown.maintainer-a.json at /doc_id: unknown doc_id"),
+    Case("overlay: unknown annotator", overlay(lambda ov: ov.update(annotator="stranger"), f"{SEED}.stranger.json"), 1,
+         f"[E406] annotations/{SEED}.stranger.json at /annotator: unknown annotator (found 'stranger'"),
+    Case("overlay: duplicate op ids", overlay(add_op(
+        {"id": "op-001", "op": "add", "start": NES, "end": NES + 14, "quote": "Martin Nesirky", "label": "PERSON"})), 1,
+         f"[E404] annotations/{SEED}.maintainer-a.json at /ops/2/id: op 'op-001': duplicate op id"),
+    Case("overlay: two ops contradict each other", second_annotator, 1,
+         f"[E420] annotations/{SEED}.maintainer-b.json at /ops/0/value: op 'op-001': contradicts op 'op-001'"),
+    Case("overlay: op on text removed by normalization", overlay(add_op(
+        {"id": "op-x", "op": "add", "start": 0, "end": 23, "quote": "APN New Zealand Limited", "label": "ORG"})), 1,
+         f"[E418] annotations/{SEED}.maintainer-a.json at /ops/2/quote: op 'op-x': the quote is text that normalization "
+         "removed (rule copyright_footer)"),
+    Case("overlay: id with ../ or a path separator", overlay(lambda ov: ov.update(doc_id="../000_609d6079c7c3312f")), 1,
+         f"[E402] annotations/{SEED}.maintainer-a.json at /doc_id: schema violation: '../000_609d6079c7c3312f' does not match"),
+    Case("overlay: a file of many megabytes", raw_overlay(b'{"ops": [' + b'{"id": "x"}, ' * 1_000_000 + b'{}]}'), 1,
+         f"[E405] annotations/{SEED}.maintainer-a.json: overlay file too large (13,000,013 bytes > 10,485,760)"),
+]
+
+
+def make_project(tmp: Path) -> Path:
+    tmp.mkdir(parents=True, exist_ok=True)
+    for name in ("corpus.toml", "LICENSE.md"):
+        shutil.copy(ROOT / name, tmp / name)
+    for name in ("seeds", "annotations", "schema"):
+        shutil.copytree(ROOT / name, tmp / name)
+    return tmp
+
+
+def run_cli(project: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess:
+    # root reads any file: drop the capabilities that let it, so permissions apply as for a user
+    prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+    return subprocess.run([*prefix, sys.executable, "-m", "corpus_builder", *args], cwd=project,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_bad_input_gets_one_clear_line(case: Case, tmp_path: Path):
+    project = make_project(tmp_path / "p")
+    case.setup(project)
+    result = run_cli(project, case.args)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.returncode == case.exit_code, result.stderr
+    assert case.expect in result.stderr, result.stderr
+    for line in result.stderr.splitlines():
+        if line.startswith(("error:", "warning:")):
+            assert " -> " in line, f"no advice on what to do next: {line}"
+
+
+def test_bom_crlf_gives_the_same_text_as_lf():
+    assert normalized("\ufeff" + ARTICLE.replace("\n", "\r\n")).text == normalized(ARTICLE).text
+
+
+@pytest.mark.parametrize("raw, text, rule", [
+    ("Gazaâ€™s borders.", "Gaza’s borders.", "fix_unicode"),
+    ("Ban\x00 went\x07 home.", "Ban went home.", "fix_unicode"),
+    ("Ban\u200b met \u202eNetanyahu\u202c.", "Ban met Netanyahu.", "invisible_characters"),
+    ("<p>Ban &amp; Abbas.</p><p>Next.</p>", "Ban & Abbas.\n\nNext.", "html_markup"),
+])
+def test_repairs_are_recorded_as_edits(raw: str, text: str, rule: str):
+    doc = normalized(raw)
+    assert doc.text == text
+    assert any(rule in e.rule.split("+") for e in doc.edits)
+
+
+def main() -> None:
+    """Print the table of bad inputs, commands, exit codes and messages."""
+    print("| bad input | command | exit | message |")
+    print("|---|---|---|---|")
+    for case in CASES:
+        with tempfile.TemporaryDirectory() as tmp:
+            project = make_project(Path(tmp))
+            case.setup(project)
+            result = run_cli(project, case.args)
+            lines = [l for l in result.stderr.splitlines() if case.expect in l] or result.stderr.splitlines()[-1:]
+            message = lines[0].replace("|", "\\|") if lines else ""
+            print(f"| {case.name} | `corpus-builder {' '.join(case.args)}` | {result.returncode} | {message} |")
+
+
+if __name__ == "__main__":
+    main()
