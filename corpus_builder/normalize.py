@@ -69,7 +69,7 @@ class EditableText:
 
     def apply(self, spans: Iterable[Span], rule: str) -> int:
         """Apply non-overlapping edits given on the current text; return how many changed it."""
-        spans = sorted((s, e, r) for s, e, r in spans if not (s == e and r == ""))
+        spans = _merge_deletions(sorted((s, e, r) for s, e, r in spans if not (s == e and r == "")))
         current = self.text
         spans = [(s, e, r) for s, e, r in spans if current[s:e] != r]
         for (s1, e1, _), (s2, _, _) in zip(spans, spans[1:]):
@@ -132,6 +132,17 @@ class EditableText:
         return out
 
 
+def _merge_deletions(spans: list[Span]) -> list[Span]:
+    """Overlapping deletions (two removed lines sharing a newline) are one deletion."""
+    out: list[Span] = []
+    for s, e, r in spans:
+        if out and not r and not out[-1][2] and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(e, out[-1][1]), "")
+        else:
+            out.append((s, e, r))
+    return out
+
+
 def apply_edits(raw: str, edits: Iterable[Edit]) -> str:
     """Rebuild the published text from the raw text and its edits (in order)."""
     out, pos = [], 0
@@ -159,6 +170,59 @@ def raw_offsets(raw: str, edits: Iterable[Edit]) -> list[int]:
         pos = e.raw_end
     out.extend(range(pos, len(raw)))
     return out
+
+
+class OffsetMap:
+    """Maps spans between the published text and the raw text through the edits.
+
+    A boundary on a copied character maps exactly; a boundary inside a replaced
+    stretch maps to that stretch's edge, so a span never ends up cutting through
+    an edit. Spans whose first and last characters were copied round-trip exactly:
+    ``to_published(*to_raw(s, e)) == (s, e)``; other spans come back no smaller,
+    except at a pure insertion (a space added between glued sentences), which has
+    no raw character to anchor to and is left outside.
+    """
+
+    def __init__(self, raw_length: int, edits: Iterable[Edit]):
+        # segments: (pub_start, pub_end, raw_start, raw_end, copied)
+        self.segments: list[tuple[int, int, int, int, bool]] = []
+        pos = pub = 0
+        for e in edits:
+            if e.raw_start > pos:
+                self.segments.append((pub, pub + e.raw_start - pos, pos, e.raw_start, True))
+                pub += e.raw_start - pos
+            self.segments.append((pub, pub + len(e.replacement), e.raw_start, e.raw_end, False))
+            pub += len(e.replacement)
+            pos = e.raw_end
+        if raw_length > pos or not self.segments:
+            self.segments.append((pub, pub + raw_length - pos, pos, raw_length, True))
+        self.published_length = self.segments[-1][1]
+        self.raw_length = raw_length
+
+    def to_raw(self, start: int, end: int) -> tuple[int, int]:
+        return self._map(start, end, src=0, dst=2)
+
+    def to_published(self, raw_start: int, raw_end: int) -> tuple[int, int]:
+        return self._map(raw_start, raw_end, src=2, dst=0)
+
+    def _map(self, start: int, end: int, src: int, dst: int) -> tuple[int, int]:
+        if not 0 <= start <= end <= (self.published_length if src == 0 else self.raw_length):
+            raise ValueError(f"span [{start}, {end}) outside the text")
+        first = self._point(start, src, dst, is_end=False)
+        return (first, first) if start == end else (first, self._point(end, src, dst, is_end=True))
+
+    def _point(self, x: int, src: int, dst: int, is_end: bool) -> int:
+        last = 0
+        for seg in self.segments:
+            lo, hi = seg[src], seg[src + 1]
+            if lo == hi:
+                continue  # nothing on this side (a deletion or an insertion): never an anchor
+            if (lo <= x < hi) if not is_end else (lo < x <= hi):
+                if seg[4]:
+                    return seg[dst] + (x - lo)
+                return seg[dst + 1] if is_end else seg[dst]
+            last = seg[dst + 1]
+        return last  # x is the end of the text
 
 
 # --- rules -----------------------------------------------------------------------
