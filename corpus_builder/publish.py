@@ -3,8 +3,10 @@
 Layout of ``<out>/<version>/``: ``README.md`` (dataset card), ``DATASHEET.md``,
 ``LICENSE.md``, ``manifest.json``, ``data/<config>/<split>-00000-of-00001.parquet``
 and ``SHA256SUMS`` (``sha256sum -c`` format, every other file). Everything is
-written into a temporary sibling folder and renamed into place only when complete;
-a lock keeps two builds from writing the same output folder at once.
+written into a temporary sibling folder (``.tmp-<version>-<pid>``), flushed to disk
+and renamed into place only when complete; a lock keeps two builds from writing the
+same output folder at once, and the build holding it first removes staging folders
+that killed builds left behind.
 """
 
 from __future__ import annotations
@@ -81,9 +83,34 @@ def output_lock(out: Path) -> Iterator[None]:
                                       hint="wait for it to finish, or build into another folder with --out"),
                               ExitCode.USAGE) from None
         try:
+            remove_stale_staging(out)
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def remove_stale_staging(out: Path) -> None:
+    """Delete ``.tmp-<version>-<pid>`` folders of builds that died (safe only while holding the lock)."""
+    for p in out.glob(".tmp-*"):
+        if p.is_dir() and p.name.rsplit("-", 1)[-1].isdigit():
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def fsync_path(path: Path | str) -> None:
+    """Flush one file's or directory's data and metadata to disk."""
+    fd = os.open(path, os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if os.path.isdir(path) else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_tree(folder: Path) -> None:
+    """Flush every file under ``folder``, then every directory, ``folder`` last."""
+    for dirpath, _dirs, files in os.walk(folder, topdown=False):
+        for name in files:
+            fsync_path(os.path.join(dirpath, name))
+        fsync_path(dirpath)
 
 
 @contextmanager
@@ -109,7 +136,9 @@ def promote(tmp: Path, target: Path) -> str:
             "E501", "a different release with this version already exists", file=rel(target),
             hint="released versions are immutable: bump [dataset].version in corpus.toml, "
                  "or build elsewhere with --out"))
+    fsync_tree(tmp)  # the bytes are on disk before the name points at them
     os.replace(tmp, target)
+    fsync_path(target.parent)  # and the rename itself survives a crash
     return "written"
 
 
