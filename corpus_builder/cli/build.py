@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,6 +29,10 @@ class BuildReport:
 def build(config: BuildConfig, nlp: Language | None = None, sync_datasheet: Path | None = None) -> BuildReport:
     """Build the release; raises :class:`CorpusError` with every problem, writing nothing."""
     corpus = run(config, nlp)
+    version = config.release_version(corpus.model.sha256)
+    if version != config.dataset.version:  # another model: another release, never the pinned one's
+        config = replace(config, dataset=replace(config.dataset, version=version))
+        sync_datasheet = None
     for warning in corpus.warnings:
         print(f"warning: {warning.format()}", file=sys.stderr)
     if corpus.problems:
@@ -70,7 +74,9 @@ def build_cli(
     project: Annotated[Path, typer.Option(help="project root holding corpus.toml")] = Path("."),
 ) -> None:
     """Build <out>/<version>/: Parquet configs, dataset card, datasheet, manifest, checksums."""
-    config = load_config(project).with_overrides(seeds=seeds, annotations=annotations, out=out, model=model)
+    config = load_config(project)
+    override = model is not None and model != config.model
+    config = config.with_overrides(seeds=seeds, annotations=annotations, out=out, model=model, model_override=override)
     sync = project / "DATASHEET.md" if out is None else None  # only the project's own release
     report = build(config, sync_datasheet=sync)
     print(summary(report), file=sys.stderr)

@@ -30,7 +30,9 @@ def validate_cli(
     project: Annotated[Path, typer.Option(help="project root holding corpus.toml")] = Path("."),
 ) -> None:
     """Validate overlays (schema, anchors, quotes, labels, model expectations, overlaps)."""
-    config = load_config(project).with_overrides(seeds=seeds, annotations=annotations, model=model)
+    config = load_config(project)
+    override = model is not None and model != config.model
+    config = config.with_overrides(seeds=seeds, annotations=annotations, model=model, model_override=override)
     problems = validate(config)
     for warning in (p for p in problems if p.severity == "warning"):
         print(f"warning: {warning.format()}", file=sys.stderr)
