@@ -85,7 +85,8 @@ def load_config(root: Path | str = ".") -> BuildConfig:
     bad = {g: s for g, s in pins.items() if s not in SPLITS}
     if bad:
         raise CorpusError(Problem("E004", "split pin names an unknown split", file=str(path),
-                                  position="[splits.pins]", found=str(bad), expected=" | ".join(SPLITS)))
+                                  position="[splits.pins]", found=str(bad), expected=" | ".join(SPLITS),
+                                  hint="pin each group to train, validation or test"))
     return BuildConfig(
         root=root,
         dataset=dataset,

@@ -254,7 +254,7 @@ def _check_expects(op: Op, doc: Document, model: Mapping[tuple[int, int], Entity
                                    hint=f"a {op.kind} acts on the model entity itself; use resize to move it"))
     if exp.get("label") not in labels:
         problems.append(op.problem("E412", "unknown label", "/expects/label", found=exp.get("label"),
-                                   expected=" | ".join(sorted(labels))))
+                                   expected=" | ".join(sorted(labels)), hint="use a label of the model's label set"))
     ent = model.get(span)
     seen = f"{ent.label} {ent.text!r}" if ent else "no entity"
     want = f"{exp.get('label')} {exp.get('quote')!r}"
