@@ -17,7 +17,9 @@ flushing and renaming the release). After each kill:
 - ``OUT/<version>`` is absent, or complete and byte-identical to the reference
   (same ``SHA256SUMS``, same file list, every file's sha256 verified) -- else it
   counts as a partial release;
-- the earlier release is byte-identical to before.
+- the earlier release is byte-identical to before;
+- every NER cache entry passes its checksum (every other kill starts with an empty
+  cache, so kills also land while entries are being written).
 
 The release is then removed so the next kill hits a fresh build; the killed
 builds' ``.tmp-*`` folders are left for the next build to clean up. A final build
@@ -46,6 +48,9 @@ ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ("corpus.toml", "LICENSE.md", "seeds", "annotations", "schema")
 SUMS = "SHA256SUMS"
 EARLIER_VERSION = "0.0.1"
+
+sys.path.insert(0, str(ROOT))
+from corpus_builder.cache import check_cache  # noqa: E402
 
 
 def copy_inputs(src: Path, dst: Path, version: str | None = None) -> Path:
@@ -158,6 +163,8 @@ def kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 0, pytho
         earlier = out / EARLIER_VERSION
         earlier_digest = tree_digest(earlier)
 
+        cache = work / ".cache" / "ner"  # the NER cache of the builds under test
+        shutil.rmtree(cache, ignore_errors=True)
         marks = timed_reference(runner, out_ref, version)
         reference_sums = (out_ref / version / SUMS).read_bytes()
         if problem := release_problem(out_ref / version, reference_sums):
@@ -176,7 +183,10 @@ def kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 0, pytho
         phases = {"before_staging": 0, "during_staging": 0, "after_rename": 0, "exited_before_kill": 0}
         partial, changed, unexpected_exit, max_stale = 0, 0, 0, 0
         failures: list[str] = []
+        corrupt_caches = 0
         for i, (trigger, delay) in enumerate(plan):
+            if i % 2 == 0:
+                shutil.rmtree(cache, ignore_errors=True)  # every other kill lands on a cold cache being written
             proc = runner.start(out)
             if trigger == "staging":
                 own_tmp, deadline = out / f".tmp-{version}-{proc.pid}", time.monotonic() + 3 * duration
@@ -209,11 +219,16 @@ def kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 0, pytho
                 changed += 1
                 failures.append(f"kill {i + 1} at {delay:.3f} s: the earlier release changed")
                 earlier_digest = tree_digest(earlier)  # count each change once
+            cache_state = check_cache(cache)
+            if cache_state["corrupt"]:
+                corrupt_caches += 1
+                failures.append(f"kill {i + 1} at {delay:.3f} s: {cache_state['corrupt']} corrupt cache entries")
             stale = sorted(p.name for p in out.glob(".tmp-*"))
             max_stale = max(max_stale, len(stale))
             log(f"kill {i + 1:2d}/{len(plan)} at {delay:5.3f} s{' into staging' if trigger else ''}: {phase:18s} "
                 f"release {'ok' if release.exists() and not problem else 'PARTIAL' if problem else 'absent'}, "
                 f"earlier {'CHANGED' if earlier_changed else 'unchanged'}, "
+                f"cache {cache_state['entries']} entries/{cache_state['corrupt']} corrupt, "
                 f"stale tmp {len(stale)}")
             shutil.rmtree(release, ignore_errors=True)
 
@@ -239,6 +254,8 @@ def kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 0, pytho
             "reference_release_seconds": round(marks["released"], 3) if "released" in marks else None,
             "partial_releases": partial,
             "changed_earlier_releases": changed,
+            "corrupted_caches": corrupt_caches + (check_cache(cache)["corrupt"] > 0),
+            "final_cache_entries": check_cache(cache)["entries"],
             "unexpected_exits": unexpected_exit,
             "killed_before_release_complete": phases["before_staging"] + phases["during_staging"],
             "killed_after_release_complete": phases["after_rename"] + phases["exited_before_kill"],
@@ -266,6 +283,8 @@ def main() -> None:
           f"{summary['killed_after_release_complete']} after; phases {summary['phases']}")
     print(f"partial releases: {summary['partial_releases']}")
     print(f"changed earlier releases: {summary['changed_earlier_releases']}")
+    print(f"corrupted caches: {summary['corrupted_caches']} (entries after the final build: "
+          f"{summary['final_cache_entries']})")
     print(f"stale .tmp-* folders: up to {summary['max_stale_tmp_folders']} during the loop, "
           f"{summary['stale_tmp_left_after_final_build']} after the final build")
     print(f"final build: exit {summary['final_build_exit']}, identical to the reference: "
@@ -275,6 +294,7 @@ def main() -> None:
     print(f"total {time.perf_counter() - t:.1f} s")
     print(json.dumps(summary))
     ok = (summary["partial_releases"] == 0 and summary["changed_earlier_releases"] == 0
+          and summary["corrupted_caches"] == 0
           and summary["final_build_identical"] and summary["stale_tmp_left_after_final_build"] == 0
           and not summary["failures"])
     sys.exit(0 if ok else 1)

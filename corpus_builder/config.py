@@ -39,6 +39,7 @@ class BuildConfig:
     max_length: int = 1_000_000  # longest document (characters) given to spaCy
     model_sha256: str | None = None  # the pinned model's fingerprint
     model_override: bool = False  # the user asked for another model on purpose
+    cache: Path | None = None  # NER cache folder; None: no cache
     split_pins: dict[str, str] = field(default_factory=dict)
     schema_dir: Path = Path("schema")
 
@@ -99,4 +100,5 @@ def load_config(root: Path | str = ".") -> BuildConfig:
         model_sha256=model.get("sha256"),
         split_pins=dict(pins),
         schema_dir=root / "schema",
+        cache=root / paths.get("cache", ".cache/ner"),
     )

@@ -44,8 +44,9 @@ class Problem:
         if self.op_id:
             parts.append(f"op {self.op_id!r}:")
         parts.append(self.message)
-        if self.found is not None or self.expected is not None:
-            parts.append(f"(found {self.found!r}, expected {self.expected!r})")
+        shown = [f"{k} {v!r}" for k, v in (("found", self.found), ("expected", self.expected)) if v is not None]
+        if shown:
+            parts.append(f"({', '.join(shown)})")
         text = " ".join(parts)
         if self.hint:
             text += f" -> {self.hint}"

@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .document import Document, Entity
+from .cache import NERCache
 from .errors import CorpusError, ExitCode, Problem
 
 
@@ -52,7 +53,7 @@ def fingerprint(nlp: Language) -> str:
             h.update(f.relative_to(path).as_posix().encode() + b"\0")
             h.update(hashlib.sha256(f.read_bytes()).digest())
     else:
-        h.update(nlp.to_bytes())
+        h.update(nlp.to_bytes(exclude=["vocab"]))  # the vocab grows as texts are processed
     return h.hexdigest()
 
 
@@ -118,6 +119,17 @@ def prepare_pipeline(nlp: Language, name: str | None = None) -> tuple[Language, 
     return nlp, identity
 
 
+def cache_salt(identity: ModelIdentity) -> dict[str, object]:
+    """What, besides the text, decides this stage's output."""
+    return {
+        "model_sha256": identity.sha256,
+        "components": list(identity.components),
+        "segmenter": identity.sentence_segmenter,
+        "spacy": identity.spacy_version,
+        "stage_source": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+    }
+
+
 def sentence_spans(doc: Doc, entities: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Sentence char spans: the model's boundaries, plus one at every paragraph start,
     minus boundaries that would leave a sentence of bare punctuation (a closing quote
@@ -176,28 +188,39 @@ class NER:
 
     name = "ner"
 
-    def __init__(self, nlp: Language, identity: ModelIdentity, batch_size: int = 64):
+    def __init__(self, nlp: Language, identity: ModelIdentity, batch_size: int = 64, cache: NERCache | None = None):
         self.nlp = nlp
         self.identity = identity
         self.batch_size = batch_size
+        self.cache = cache
         self.counts: Counter[str] = Counter()
         self.problems: list[Problem] = []
 
-    def annotate(self, doc: Document, parsed: Doc) -> Document:
-        doc.tokens = [(t.idx, t.idx + len(t)) for t in parsed if not t.is_space]
-        ents = []
+    @staticmethod
+    def result(text: str, parsed: Doc) -> dict[str, object]:
+        """Everything the stage keeps from spaCy's output (what the cache stores)."""
+        ents, trimmed, dropped = [], 0, 0
         for ent in parsed.ents:
-            s, e = trim(doc.text, ent.start_char, ent.end_char)
+            s, e = trim(text, ent.start_char, ent.end_char)
             if s == e:
-                self.counts["dropped_whitespace_entity"] += 1
+                dropped += 1
                 continue
-            if (s, e) != (ent.start_char, ent.end_char):
-                self.counts["trimmed_whitespace"] += 1
-            ents.append(Entity(s, e, doc.text[s:e], ent.label_, "model"))
-        doc.model_entities = ents
-        doc.sentences = sentence_spans(parsed)
+            trimmed += (s, e) != (ent.start_char, ent.end_char)
+            ents.append([s, e, ent.label_])
+        return {
+            "tokens": [[t.idx, t.idx + len(t)] for t in parsed if not t.is_space],
+            "entities": ents,
+            "sentences": [list(span) for span in sentence_spans(parsed)],
+            "counts": {"trimmed_whitespace": trimmed, "dropped_whitespace_entity": dropped},
+        }
+
+    def annotate(self, doc: Document, result: dict) -> Document:
+        doc.tokens = [(s, e) for s, e in result["tokens"]]
+        doc.model_entities = [Entity(s, e, doc.text[s:e], label, "model") for s, e, label in result["entities"]]
+        doc.sentences = [(s, e) for s, e in result["sentences"]]
+        self.counts.update({k: v for k, v in result["counts"].items() if v})
         self.counts["documents"] += 1
-        self.counts["entities"] += len(ents)
+        self.counts["entities"] += len(doc.model_entities)
         self.counts["tokens"] += len(doc.tokens)
         return doc
 
@@ -214,5 +237,16 @@ class NER:
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
         it = (d for d in docs if self.fits(d))
         while batch := list(islice(it, self.batch_size)):
-            for doc, parsed in zip(batch, self.nlp.pipe((d.text for d in batch), batch_size=self.batch_size)):
-                yield self.annotate(doc, parsed)
+            results: dict[int, dict] = {}
+            if self.cache is not None:
+                for i, doc in enumerate(batch):
+                    cached = self.cache.get(self.cache.key(doc.text_sha256))
+                    if cached is not None:
+                        results[i] = cached
+            todo = [i for i in range(len(batch)) if i not in results]
+            for i, parsed in zip(todo, self.nlp.pipe((batch[i].text for i in todo), batch_size=self.batch_size)):
+                results[i] = self.result(batch[i].text, parsed)
+                if self.cache is not None:
+                    self.cache.put(self.cache.key(batch[i].text_sha256), results[i])
+            for i, doc in enumerate(batch):
+                yield self.annotate(doc, results[i])

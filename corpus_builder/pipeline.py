@@ -17,7 +17,8 @@ from .dedup import Dedup
 from .document import Document
 from .errors import CorpusError, ExitCode, Problem
 from .ingest import Ingest
-from .ner import NER, ModelIdentity, load_pipeline, prepare_pipeline
+from .cache import NERCache
+from .ner import NER, ModelIdentity, cache_salt, load_pipeline, prepare_pipeline
 from .normalize import Normalizer
 from .overlays import Overlay, Overlays, load_overlays
 from .splits import Splits
@@ -69,7 +70,8 @@ def run(config: BuildConfig, nlp: Language | None = None) -> Corpus:
         Ingest(config.seeds),
         Normalizer(),
         Dedup(),
-        NER(nlp, identity, config.batch_size),
+        NER(nlp, identity, config.batch_size,
+            NERCache(config.cache, cache_salt(identity)) if config.cache is not None else None),
         Overlays(overlays, identity.labels),
         Splits(config.split_pins),
     ]

@@ -26,6 +26,7 @@ def test_sigkill_at_any_point_leaves_no_partial_release(project: Path, tmp_path:
     assert summary["kills"] >= 20
     assert summary["partial_releases"] == 0, summary["failures"]
     assert summary["changed_earlier_releases"] == 0, summary["failures"]
+    assert summary["corrupted_caches"] == 0 and summary["final_cache_entries"] == 5, summary["failures"]
     assert summary["unexpected_exits"] == 0, summary["failures"]
     assert summary["final_build_exit"] == 0, summary["failures"]
     assert summary["final_build_identical"], summary["failures"]

@@ -62,6 +62,11 @@ def summary(report: BuildReport) -> str:
         f"[{' '.join(report.manifest['model']['components'])}]",
         "  seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in secs.items()) + f"; total {report.corpus.seconds:.2f}",
     ]
+    cache = report.corpus.stages["ner"].cache
+    if cache is not None:
+        c = cache.counts
+        lines.append(f"  NER cache {rel(cache.folder)}: {c['hits']} hits, {c['misses'] + c['corrupt']} misses"
+                     + (f" ({c['corrupt']} corrupt entries recomputed)" if c["corrupt"] else ""))
     return "\n".join(lines)
 
 
@@ -72,11 +77,14 @@ def build_cli(
     out: Annotated[Path | None, typer.Option(help="releases folder [default: dist/]")] = None,
     model: Annotated[str | None, typer.Option(help="spaCy pipeline name or path [default: corpus.toml]")] = None,
     project: Annotated[Path, typer.Option(help="project root holding corpus.toml")] = Path("."),
+    cache: Annotated[bool, typer.Option(help="reuse and store NER results in .cache/ner")] = True,
 ) -> None:
     """Build <out>/<version>/: Parquet configs, dataset card, datasheet, manifest, checksums."""
     config = load_config(project)
     override = model is not None and model != config.model
     config = config.with_overrides(seeds=seeds, annotations=annotations, out=out, model=model, model_override=override)
+    if not cache:
+        config = replace(config, cache=None)
     sync = project / "DATASHEET.md" if out is None else None  # only the project's own release
     report = build(config, sync_datasheet=sync)
     print(summary(report), file=sys.stderr)

@@ -1,0 +1,68 @@
+"""The NER cache: reused only when the output would be identical, and never trusted
+when an entry is damaged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from corpus_builder.cache import NERCache, check_cache
+from corpus_builder.config import load_config
+from corpus_builder.pipeline import run
+
+SEED = "000_609d6079c7c3312f"
+
+
+def ner_counts(corpus) -> dict:
+    return dict(corpus.stages["ner"].cache.counts)
+
+
+def layers(corpus) -> list:
+    return [(d.doc_id, d.tokens, d.sentences, d.model_entities, d.entities) for d in corpus.documents]
+
+
+def test_put_get_and_damaged_entries(tmp_path: Path):
+    cache = NERCache(tmp_path, {"model": "a"})
+    key = cache.key("0" * 64)
+    assert cache.get(key) is None
+    cache.put(key, {"tokens": [[0, 3]]})
+    assert cache.get(key) == {"tokens": [[0, 3]]}
+    assert NERCache(tmp_path, {"model": "b"}).key("0" * 64) != key  # another model: another entry
+    path = cache.path(key)
+    path.write_bytes(path.read_bytes()[:-7])  # half-written by something outside the cache
+    assert cache.get(key) is None and cache.counts["corrupt"] == 1
+    assert check_cache(tmp_path) == {"entries": 1, "corrupt": 1}
+    cache.put(key, {"tokens": [[0, 3]]})
+    assert check_cache(tmp_path) == {"entries": 1, "corrupt": 0}
+
+
+def test_rebuild_after_an_overlay_edit_reuses_every_entry(project: Path, ruler_nlp):
+    config = load_config(project)
+    cold = run(config, ruler_nlp)
+    assert ner_counts(cold)["misses"] == 5 and ner_counts(cold).get("hits", 0) == 0
+    overlay = project / "annotations" / f"{SEED}.maintainer-a.json"
+    data = json.loads(overlay.read_text())
+    data["comment"] = "edited"
+    overlay.write_text(json.dumps(data))
+    warm = run(config, ruler_nlp)
+    assert ner_counts(warm)["hits"] == 5 and ner_counts(warm).get("misses", 0) == 0
+    assert layers(warm) == layers(cold)
+
+
+def test_a_changed_text_misses_only_its_own_entry(project: Path, ruler_nlp):
+    config = load_config(project)
+    run(config, ruler_nlp)
+    seed = project / "seeds" / f"{SEED}.txt"
+    seed.write_text(seed.read_text("utf-8").replace("officials said Friday", "officials said on Friday"), "utf-8")
+    again = run(config, ruler_nlp)
+    assert ner_counts(again)["hits"] == 4 and ner_counts(again)["misses"] == 1
+
+
+def test_another_model_misses_everything(project: Path, ruler_nlp):
+    import spacy
+
+    config = load_config(project)
+    run(config, ruler_nlp)
+    other = spacy.blank("en")
+    other.add_pipe("entity_ruler", name="ner").add_patterns([{"label": "GPE", "pattern": "Cairo"}])
+    assert ner_counts(run(config, other))["misses"] == 5
