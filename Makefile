@@ -15,11 +15,19 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# a second environment with the oldest supported `datasets` (3.6) and cffconvert
+# (which needs jsonschema<4): the tests load the release and validate CITATION.cff with it
+COMPAT := .venv-compat
+$(COMPAT)/.installed:
+	$(PYTHON) -m venv $(COMPAT)
+	$(COMPAT)/bin/python -m pip install --quiet "datasets==3.6.0" "cffconvert==2.0.0"
+	touch $@
+
 dataset: $(VENV)/.installed
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/corpus-builder build
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(COMPAT)/.installed
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(COMPAT)

@@ -30,6 +30,7 @@ def document_features(labels: Sequence[str]) -> Features:
         "text": string,
         "published": string,
         "publisher": string,
+        "license": string,
         "agencies": List(string),
         "image_credits": List(string),
         "event": string,
@@ -62,7 +63,7 @@ def ner_features(labels: Sequence[str]) -> Features:
     })
 
 
-def document_row(doc: Document, labels: Sequence[str]) -> dict[str, Any]:
+def document_row(doc: Document, labels: Sequence[str], default_license: str | None = None) -> dict[str, Any]:
     index = {label: i for i, label in enumerate(labels)}
     m = doc.metadata
     return {
@@ -71,6 +72,7 @@ def document_row(doc: Document, labels: Sequence[str]) -> dict[str, Any]:
         "text": doc.text,
         "published": m.get("published"),
         "publisher": m.get("publisher"),
+        "license": m.get("license") or default_license,
         "agencies": list(m.get("agencies") or []),
         "image_credits": list(m.get("image_credits") or []),
         "event": m.get("event"),
@@ -78,7 +80,9 @@ def document_row(doc: Document, labels: Sequence[str]) -> dict[str, Any]:
         "source_file": doc.source_file,
         "raw_sha256": doc.raw_sha256,
         "text_sha256": doc.text_sha256,
-        "metadata_sources": [{"field": k, "source": v} for k, v in sorted(doc.metadata_sources.items())],
+        "metadata_sources": [{"field": k, "source": v} for k, v in sorted(
+            {**({"license": "default:corpus.toml"} if not m.get("license") and default_license else {}),
+             **doc.metadata_sources}.items())],
         "edits": [{"raw_start": e.raw_start, "raw_end": e.raw_end, "replacement": e.replacement, "rule": e.rule}
                   for e in doc.edits],
         "sentences": [{"start": s, "end": e} for s, e in doc.sentences],

@@ -62,6 +62,7 @@ def context(corpus: Any, config: Any, manifest: Mapping[str, Any]) -> dict[str, 
     """Template variables; every figure is taken from the manifest or the documents."""
     from .assemble import iob_names
     from .normalize import RULES
+    from .citation import bibtex
     from .dedup import NEAR_THRESHOLD
     from .splits import RULE_TEXT
 
@@ -86,6 +87,7 @@ def context(corpus: Any, config: Any, manifest: Mapping[str, Any]) -> dict[str, 
         "overlays": manifest["overlays"] | {"ops": sum(manifest["overlays"]["ops_by_kind"].values())},
         "libraries": manifest["libraries"],
         "split_rule": RULE_TEXT,
+        "bibtex": bibtex(manifest["citation"]),
         "near_duplicates": manifest["near_duplicates"],
         "near_threshold": NEAR_THRESHOLD,
     }

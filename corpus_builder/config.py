@@ -25,6 +25,9 @@ class DatasetInfo:
     annotations_license: str
     repository: str
     maintainers: str
+    date_released: str
+    text_license: str
+    repository_url: str
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class BuildConfig:
     cache: Path | None = None  # NER cache folder; None: no cache
     split_pins: dict[str, str] = field(default_factory=dict)
     schema_dir: Path = Path("schema")
+    citation: dict = field(default_factory=dict)
 
     def with_overrides(self, **kwargs: object) -> "BuildConfig":
         """Return a copy with the non-None keyword arguments replaced."""
@@ -101,4 +105,5 @@ def load_config(root: Path | str = ".") -> BuildConfig:
         split_pins=dict(pins),
         schema_dir=root / "schema",
         cache=root / paths.get("cache", ".cache/ner"),
+        citation=dict(raw.get("citation", {})),
     )

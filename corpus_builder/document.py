@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-METADATA_FIELDS = ("title", "published", "publisher", "event")
+METADATA_FIELDS = ("title", "published", "publisher", "event", "license")
 
 
 @dataclass(frozen=True)

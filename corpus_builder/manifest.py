@@ -10,6 +10,7 @@ from collections import Counter
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
+from .citation import citation_data
 from .config import SCHEMA_VERSION, SPLITS
 from .normalize import RULES
 
@@ -70,7 +71,9 @@ def manifest(corpus: "Corpus", config: "BuildConfig", split_sizes: dict[tuple[st
     return {
         "name": ds.name,
         "version": ds.version,
+        "date_released": ds.date_released,
         "schema_version": SCHEMA_VERSION,
+        "citation": citation_data(config),
         "model": corpus.model.to_json(),
         "model_pinned": {"sha256": config.model_sha256, "matches": corpus.model.sha256 == config.model_sha256},
         "settings": {"model": config.model, "batch_size": config.batch_size, "max_length": config.max_length,

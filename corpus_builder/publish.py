@@ -148,11 +148,13 @@ def write_release(corpus: "Corpus", config: "BuildConfig", folder: Path) -> dict
     """Write every file of a release into ``folder``; returns the manifest."""
     from .assemble import document_features, document_row, ner_features, ner_rows
     from .card import context, render, yaml_header
+    from .citation import cff
     from .config import SPLITS
     from .manifest import manifest
 
     labels = list(corpus.model.labels)
-    configs = {"documents": (document_features(labels), lambda d: [document_row(d, labels)]),
+    text_license = config.dataset.text_license
+    configs = {"documents": (document_features(labels), lambda d: [document_row(d, labels, text_license)]),
                "ner": (ner_features(labels), lambda d: ner_rows(d, labels))}
     card_configs, infos, split_sizes = [], [], {}
     for name, (features, rows_of) in configs.items():
@@ -177,6 +179,7 @@ def write_release(corpus: "Corpus", config: "BuildConfig", folder: Path) -> dict
                                       encoding="utf-8")
     (folder / "DATASHEET.md").write_text(render("datasheet.md.j2", ctx), encoding="utf-8")
     shutil.copyfile(config.root / "LICENSE.md", folder / "LICENSE.md")
+    (folder / "CITATION.cff").write_text(cff(man["citation"]), encoding="utf-8")
     write_json(folder / "manifest.json", man)
     write_checksums(folder)
     return man

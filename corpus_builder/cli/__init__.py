@@ -10,7 +10,8 @@ from typer.exceptions import TyperException
 
 from ..errors import CorpusError, ExitCode
 from ._app import app
-from . import build as _build, validate as _validate  # noqa: F401  (register commands)
+from . import build as _build, diff as _diff, publish as _publish, release as _release  # noqa: F401
+from . import validate as _validate, verify as _verify  # noqa: F401  (register commands)
 
 
 def main() -> None:

@@ -45,8 +45,9 @@ def build(config: BuildConfig, nlp: Language | None = None, sync_datasheet: Path
     with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
         manifest = write_release(corpus, config, tmp)
         status = promote(tmp, config.release_dir)
-    if sync_datasheet is not None:
+    if sync_datasheet is not None:  # the project's own top-level copies follow its release
         shutil.copyfile(config.release_dir / "DATASHEET.md", sync_datasheet)
+        shutil.copyfile(config.release_dir / "CITATION.cff", sync_datasheet.parent / "CITATION.cff")
     return BuildReport(status, config.release_dir, corpus, manifest)
 
 
