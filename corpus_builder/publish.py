@@ -149,6 +149,7 @@ def write_release(corpus: "Corpus", config: "BuildConfig", folder: Path) -> dict
     from .assemble import document_features, document_row, ner_features, ner_rows
     from .card import context, render, yaml_header
     from .citation import cff
+    from .croissant import write_croissant
     from .config import SPLITS
     from .manifest import manifest
 
@@ -181,5 +182,6 @@ def write_release(corpus: "Corpus", config: "BuildConfig", folder: Path) -> dict
     shutil.copyfile(config.root / "LICENSE.md", folder / "LICENSE.md")
     (folder / "CITATION.cff").write_text(cff(man["citation"]), encoding="utf-8")
     write_json(folder / "manifest.json", man)
+    write_croissant(folder, man)
     write_checksums(folder)
     return man

@@ -42,6 +42,21 @@ def check_checksums(folder: Path) -> list[Problem]:
     return problems
 
 
+def check_croissant(folder: Path) -> list[Problem]:
+    """croissant.json's sha256 of each file (mlcroissant itself does not check them)."""
+    path = folder / "croissant.json"
+    if not path.is_file():
+        return []
+    problems = []
+    for obj in json.loads(path.read_text("utf-8")).get("distribution", []):
+        if obj.get("@type") == "cr:FileObject":
+            target = folder / obj["contentUrl"]
+            if not target.is_file() or sha256_file(target) != obj.get("sha256"):
+                problems.append(Problem("E713", "file differs from its sha256 in croissant.json", file=rel(target),
+                                        expected=obj.get("sha256"), hint="restore the release from its tag"))
+    return problems
+
+
 def check_contents(folder: Path) -> list[Problem]:
     release = read_release(folder)
     m, problems = release.manifest, []
@@ -115,6 +130,7 @@ def check_inputs(folder: Path, config: BuildConfig) -> list[Problem]:
 def verify(folder: Path, config: BuildConfig | None = None, rebuild: bool = False) -> list[Problem]:
     folder = Path(folder)
     problems = check_checksums(folder)
+    problems += check_croissant(folder)
     problems += check_contents(folder)
     if rebuild and config is not None:
         inputs = check_inputs(folder, config)

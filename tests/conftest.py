@@ -3,9 +3,12 @@ pure-logic tests use ``spacy.blank("en")`` with an entity ruler."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,6 +72,21 @@ def project(tmp_path: Path) -> Path:
     for name in ("seeds", "annotations", "schema"):
         shutil.copytree(ROOT / name, tmp_path / name)
     return tmp_path
+
+
+def cli(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
+    """The real command line in a subprocess."""
+    return subprocess.run([sys.executable, "-m", "corpus_builder", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})})
+
+
+def tree_digest(folder: Path) -> str:
+    """Every byte of every file under ``folder`` (the build's own `.lock` file is not part of any release)."""
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.name != ".lock":
+            h.update(p.relative_to(folder).as_posix().encode() + p.read_bytes())
+    return h.hexdigest()
 
 
 def write_annotators(folder: Path, *ids: str) -> None:

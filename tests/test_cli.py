@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, write_annotators, write_overlay
+from conftest import ROOT, cli, tree_digest, write_annotators, write_overlay
 from corpus_builder.document import Document
 from corpus_builder.normalize import Normalizer
 
 DOC = "000_609d6079c7c3312f"
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "corpus_builder", *args], cwd=cwd, capture_output=True, text=True)
-
-
-def tree_digest(folder: Path) -> str:
-    """Every byte of every release (the build's own `.lock` file is not part of any release)."""
-    h = hashlib.sha256()
-    for p in sorted(folder.rglob("*")):
-        if p.is_file() and p.name != ".lock":
-            h.update(p.relative_to(folder).as_posix().encode() + p.read_bytes())
-    return h.hexdigest()
 
 
 @pytest.fixture()

@@ -4,21 +4,15 @@ touches an earlier one; a held lock fails clearly; killed builds' leftovers are 
 from __future__ import annotations
 
 import importlib.util
-import subprocess
-import sys
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import ROOT, cli
 from corpus_builder.config import load_config
 from corpus_builder.publish import SUMS, output_lock
 
 _spec = importlib.util.spec_from_file_location("kill_loop", ROOT / "benchmarks" / "kill_loop.py")
 kill_loop_module = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(kill_loop_module)
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "corpus_builder", *args], cwd=cwd, capture_output=True, text=True)
 
 
 def test_sigkill_at_any_point_leaves_no_partial_release(project: Path, tmp_path: Path):

@@ -88,7 +88,7 @@ def test_every_problem_is_reported_in_one_run(ruler_project, ruler_nlp):
     write_overlay(ann, {**overlay(doc, []), "doc_id": "no-such-doc"} | {"annotator": "ghost"})
     problems = validate(load_config(project), ruler_nlp)
     got = {(p.code, Path(p.file).name if p.file else None, p.position, p.op_id) for p in problems}
-    assert (f"E401", f"{DOC}.broken.json", "line 2, column 13", None) in got
+    assert ("E401", f"{DOC}.broken.json", "line 2, column 13", None) in got
     assert ("E402", f"{DOC}.schema.json", "/ops/0", None) in got  # relabel without `expects`
     assert ("E410", "no-such-doc.ghost.json", "/doc_id", None) in got
     assert ("E414", f"{DOC}.ann-a.json", "/ops/0/quote", "q") in got

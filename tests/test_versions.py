@@ -3,10 +3,8 @@ split stability and loading with an older `datasets`."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, write_overlay
+from conftest import ROOT, cli, tree_digest, write_overlay
 from corpus_builder.citation import bibtex, citation_data
 from corpus_builder.config import load_config
 from corpus_builder.diff import diff_releases
@@ -25,11 +23,6 @@ from corpus_builder.versions import bump
 
 COMPAT = ROOT / ".venv-compat" / "bin"
 DOC = "000_609d6079c7c3312f"
-
-
-def cli(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "corpus_builder", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})})
 
 
 def releases() -> list[Path]:
@@ -60,6 +53,7 @@ def test_verify_rebuild_passes_and_a_corrupted_byte_is_named(tmp_path: Path, rel
     result = cli("verify", str(copy))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"[E704] {parquet}: checksum mismatch" in result.stderr
+    assert f"[E713] {parquet}: file differs from its sha256 in croissant.json" in result.stderr
 
 
 def git(*args: str, cwd: Path) -> None:
@@ -77,11 +71,6 @@ def repo(project: Path, release_dir: Path) -> Path:
     git("add", "-A", cwd=project)
     git("commit", "-qm", "inputs", cwd=project)
     return project
-
-
-def tree_digest(folder: Path) -> str:
-    return hashlib.sha256(b"".join(p.relative_to(folder).as_posix().encode() + p.read_bytes()
-                                   for p in sorted(folder.rglob("*")) if p.is_file())).hexdigest()
 
 
 def test_release_refuses_dirty_inputs_and_too_small_bumps_then_cuts_a_minor(repo: Path, release_dir: Path):

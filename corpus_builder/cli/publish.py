@@ -5,7 +5,6 @@ to the Hugging Face Hub and tag the commit ``v<version>``, so that
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
