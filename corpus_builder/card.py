@@ -58,7 +58,7 @@ def render(template: str, context: Mapping[str, Any]) -> str:
     return _env().get_template(template).render(**context)
 
 
-def context(corpus: Any, config: Any, manifest: Mapping[str, Any]) -> dict[str, Any]:
+def context(corpus: Any, config: Any, manifest: Mapping[str, Any], stats: Any) -> dict[str, Any]:
     """Template variables; every figure is taken from the manifest or the documents."""
     from .assemble import iob_names
     from .normalize import RULES
@@ -78,12 +78,8 @@ def context(corpus: Any, config: Any, manifest: Mapping[str, Any]) -> dict[str, 
         "labels": [{"label": label, **v} for label, v in c["entities_by_label"].items()],
         "ner_tag_names": iob_names(m["labels"]),
         "rules": [{"name": r.name, "description": r.description, **manifest["normalization"][r.name]} for r in RULES],
-        "documents": [{
-            "doc_id": d.doc_id, "source_file": d.source_file, "title": d.metadata.get("title"),
-            "published": d.metadata.get("published"), "publisher": d.metadata.get("publisher"),
-            "agencies": list(d.metadata.get("agencies") or []), "image_credits": list(d.metadata.get("image_credits") or []),
-            "event": d.metadata.get("event"), "split": d.split, "characters": len(d.text), "entities": len(d.entities),
-        } for d in corpus.documents],
+        "documents": stats.table,  # the first DOCUMENT_TABLE_LIMIT documents
+        "documents_listed_all": len(stats.table) == c["documents"],
         "overlays": manifest["overlays"] | {"ops": sum(manifest["overlays"]["ops_by_kind"].values())},
         "libraries": manifest["libraries"],
         "split_rule": RULE_TEXT,

@@ -39,6 +39,7 @@ class Dedup:
 
     def __init__(self) -> None:
         self.by_sha: dict[str, Document] = {}
+        self.ids: dict[str, str] = {}
         self.seen: list[tuple[Document, frozenset[int]]] = []
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
@@ -47,6 +48,13 @@ class Dedup:
 
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:
+            if doc.doc_id in self.ids:
+                self.counts["dropped_duplicate_id"] += 1
+                self.problems.append(Problem(
+                    "E112", f"document id already used by {self.ids[doc.doc_id]}", file=doc.where, found=doc.doc_id,
+                    hint="ids must be unique across all inputs: rename the file or change the record's `id`"))
+                continue
+            self.ids[doc.doc_id] = doc.where
             first = self.by_sha.get(doc.text_sha256)
             if first is not None:
                 self.counts["dropped_exact_duplicate"] += 1

@@ -52,6 +52,7 @@ class Document:
     entities: list[Entity] = field(default_factory=list)
     split: str | None = None
     origin: str = ""  # the file as shown to users in messages (e.g. "seeds/x.txt")
+    input_metadata: dict[str, str] = field(default_factory=dict)  # stated by a JSONL/Parquet input
 
     @property
     def where(self) -> str:

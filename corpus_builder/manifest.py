@@ -16,6 +16,7 @@ from .normalize import RULES
 
 if TYPE_CHECKING:
     from .config import BuildConfig
+    from .document import Document
     from .pipeline import Corpus
 
 LIBRARIES = ("corpus-builder", "spacy", "datasets", "pyarrow", "ftfy", "jsonschema", "jinja2", "pyyaml")
@@ -31,39 +32,68 @@ def _sha(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def counts(corpus: "Corpus", split_sizes: dict[tuple[str, str], int]) -> dict[str, Any]:
-    docs = corpus.documents
-    labels = corpus.model.labels
-    by_label = {label: Counter() for label in labels}
-    for d in docs:
-        for e in d.entities:
-            by_label[e.label][e.source] += 1
-    per_split = {}
-    for split in SPLITS:
-        ds = [d for d in docs if d.split == split]
-        per_split[split] = {
-            "documents": len(ds),
-            "sentences": split_sizes[("ner", split)],
-            "tokens": sum(len(d.tokens) for d in ds),
-            "entities": sum(len(d.entities) for d in ds),
-            "doc_ids": [d.doc_id for d in ds],
-            "groups": sorted({d.group for d in ds}),
+DOCUMENT_TABLE_LIMIT = 200  # documents listed one by one in the datasheet
+
+
+class ReleaseStats:
+    """Figures of a release, accumulated one document at a time (a build streams)."""
+
+    def __init__(self, labels: tuple[str, ...] | list[str]):
+        self.labels = list(labels)
+        self.totals: Counter[str] = Counter()
+        self.by_source: Counter[str] = Counter()
+        self.by_label = {label: Counter() for label in self.labels}
+        self.splits = {s: {"documents": 0, "sentences": 0, "tokens": 0, "entities": 0, "doc_ids": [], "groups": set()}
+                       for s in SPLITS}
+        self.seeds: list[dict[str, str]] = []
+        self.table: list[dict[str, Any]] = []  # the first DOCUMENT_TABLE_LIMIT documents
+
+    def add(self, doc: "Document") -> None:
+        t = self.totals
+        t["documents"] += 1
+        t["sentences"] += len(doc.sentences)
+        t["tokens"] += len(doc.tokens)
+        t["characters"] += len(doc.text)
+        t["entities"] += len(doc.entities)
+        t["model_entities"] += len(doc.model_entities)
+        for e in doc.entities:
+            self.by_source[e.source] += 1
+            self.by_label[e.label][e.source] += 1
+        s = self.splits[doc.split]
+        s["documents"] += 1
+        s["sentences"] += len(doc.sentences)
+        s["tokens"] += len(doc.tokens)
+        s["entities"] += len(doc.entities)
+        s["doc_ids"].append(doc.doc_id)
+        s["groups"].add(doc.group)
+        self.seeds.append({"file": doc.source_file, "sha256": doc.raw_sha256})
+        if len(self.table) < DOCUMENT_TABLE_LIMIT:
+            m = doc.metadata
+            self.table.append({
+                "doc_id": doc.doc_id, "source_file": doc.source_file, "title": m.get("title"),
+                "published": m.get("published"), "publisher": m.get("publisher"),
+                "agencies": list(m.get("agencies") or []), "image_credits": list(m.get("image_credits") or []),
+                "event": m.get("event"), "split": doc.split, "characters": len(doc.text), "entities": len(doc.entities),
+            })
+
+    def counts(self) -> dict[str, Any]:
+        t = self.totals
+        return {
+            "documents": t["documents"],
+            "sentences": t["sentences"],
+            "tokens": t["tokens"],
+            "characters": t["characters"],
+            "entities": t["entities"],
+            "entities_by_source": dict(sorted(self.by_source.items())),
+            "model_entities": t["model_entities"],
+            "entities_by_label": {label: {"model": c["model"], "manual": c["manual"], "total": c.total()}
+                                  for label, c in self.by_label.items()},
+            "splits": {name: {**{k: v for k, v in s.items() if k != "groups"}, "groups": sorted(s["groups"])}
+                       for name, s in self.splits.items()},
         }
-    return {
-        "documents": len(docs),
-        "sentences": sum(len(d.sentences) for d in docs),
-        "tokens": sum(len(d.tokens) for d in docs),
-        "characters": sum(len(d.text) for d in docs),
-        "entities": sum(len(d.entities) for d in docs),
-        "entities_by_source": dict(sorted(Counter(e.source for d in docs for e in d.entities).items())),
-        "model_entities": sum(len(d.model_entities) for d in docs),
-        "entities_by_label": {label: {"model": c["model"], "manual": c["manual"], "total": c.total()}
-                              for label, c in by_label.items()},
-        "splits": per_split,
-    }
 
 
-def manifest(corpus: "Corpus", config: "BuildConfig", split_sizes: dict[tuple[str, str], int]) -> dict[str, Any]:
+def manifest(corpus: "Corpus", config: "BuildConfig", stats: ReleaseStats) -> dict[str, Any]:
     normalize = corpus.stages["normalize"]
     ner = corpus.stages["ner"]
     overlays = corpus.stages["overlays"]
@@ -80,14 +110,14 @@ def manifest(corpus: "Corpus", config: "BuildConfig", split_sizes: dict[tuple[st
                      "split_pins": dict(sorted(config.split_pins.items()))},
         "libraries": library_versions(),
         "inputs": {
-            "seeds": [{"file": d.source_file, "sha256": d.raw_sha256} for d in corpus.documents],
+            "seeds": stats.seeds,
             "annotations": [{"file": o.file.rsplit("/", 1)[-1], "sha256": o.sha256} for o in corpus.overlays],
             "config": {"file": "corpus.toml", "sha256": _sha(config.root / "corpus.toml")},
             "overlay_schema": {"file": "schema/overlay.schema.json", "sha256": _sha(config.schema_dir / "overlay.schema.json")},
             "annotators": {"file": "annotators.json", "sha256": _sha(config.annotations / "annotators.json")}
             if (config.annotations / "annotators.json").is_file() else None,
         },
-        "counts": counts(corpus, split_sizes),
+        "counts": stats.counts(),
         "normalization": {r.name: {"edits": normalize.edits[r.name], "documents": normalize.documents[r.name]}
                           for r in RULES},
         "ner": {k: ner.counts[k] for k in sorted(ner.counts)},

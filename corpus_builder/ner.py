@@ -188,8 +188,10 @@ class NER:
 
     name = "ner"
 
-    def __init__(self, nlp: Language, identity: ModelIdentity, batch_size: int = 64, cache: NERCache | None = None):
+    def __init__(self, nlp: Language, identity: ModelIdentity, batch_size: int = 64, cache: NERCache | None = None,
+                 processes: int = 1):
         self.nlp = nlp
+        self.processes = processes
         self.identity = identity
         self.batch_size = batch_size
         self.cache = cache
@@ -236,7 +238,10 @@ class NER:
 
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
         it = (d for d in docs if self.fits(d))
-        while batch := list(islice(it, self.batch_size)):
+        # chunks bound memory; with several processes each nlp.pipe call starts workers, so
+        # chunks are big enough to keep them busy (results come back in input order)
+        chunk = self.batch_size * (1 if self.processes == 1 else 16 * self.processes)
+        while batch := list(islice(it, chunk)):
             results: dict[int, dict] = {}
             if self.cache is not None:
                 for i, doc in enumerate(batch):
@@ -244,7 +249,8 @@ class NER:
                     if cached is not None:
                         results[i] = cached
             todo = [i for i in range(len(batch)) if i not in results]
-            for i, parsed in zip(todo, self.nlp.pipe((batch[i].text for i in todo), batch_size=self.batch_size)):
+            texts = (batch[i].text for i in todo)
+            for i, parsed in zip(todo, self.nlp.pipe(texts, batch_size=self.batch_size, n_process=self.processes)):
                 results[i] = self.result(batch[i].text, parsed)
                 if self.cache is not None:
                     self.cache.put(self.cache.key(batch[i].text_sha256), results[i])

