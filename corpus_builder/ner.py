@@ -240,19 +240,32 @@ class NER:
         it = (d for d in docs if self.fits(d))
         # chunks bound memory; with several processes each nlp.pipe call starts workers, so
         # chunks are big enough to keep them busy (results come back in input order)
-        chunk = self.batch_size * (1 if self.processes == 1 else 16 * self.processes)
-        while batch := list(islice(it, chunk)):
-            results: dict[int, dict] = {}
-            if self.cache is not None:
-                for i, doc in enumerate(batch):
-                    cached = self.cache.get(self.cache.key(doc.text_sha256))
-                    if cached is not None:
-                        results[i] = cached
-            todo = [i for i in range(len(batch)) if i not in results]
-            texts = (batch[i].text for i in todo)
-            for i, parsed in zip(todo, self.nlp.pipe(texts, batch_size=self.batch_size, n_process=self.processes)):
-                results[i] = self.result(batch[i].text, parsed)
-                if self.cache is not None:
-                    self.cache.put(self.cache.key(batch[i].text_sha256), results[i])
+        size = self.batch_size * (1 if self.processes == 1 else 16 * self.processes)
+        chunks = iter(lambda: list(islice(it, size)), [])
+        for batch, results in self.run_chunks(chunks):
+            for doc, result in zip(batch, results):
+                yield self.annotate(doc, result)
+
+    def lookup(self, batch: list[Document]) -> tuple[dict[int, dict], list[int]]:
+        """Cached results of a chunk, and the positions still to compute."""
+        results: dict[int, dict] = {}
+        if self.cache is not None:
             for i, doc in enumerate(batch):
-                yield self.annotate(doc, results[i])
+                cached = self.cache.get(self.cache.key(doc.text_sha256))
+                if cached is not None:
+                    results[i] = cached
+        return results, [i for i in range(len(batch)) if i not in results]
+
+    def store(self, batch: list[Document], todo: list[int], computed: list[dict], results: dict[int, dict]) -> list[dict]:
+        for i, result in zip(todo, computed):
+            results[i] = result
+            if self.cache is not None:
+                self.cache.put(self.cache.key(batch[i].text_sha256), result)
+        return [results[i] for i in range(len(batch))]
+
+    def run_chunks(self, chunks: Iterator[list[Document]]) -> Iterator[tuple[list[Document], list[dict]]]:
+        for batch in chunks:
+            results, todo = self.lookup(batch)
+            texts = [batch[i].text for i in todo]
+            parsed = self.nlp.pipe(texts, batch_size=self.batch_size, n_process=self.processes)
+            yield batch, self.store(batch, todo, [self.result(t, p) for t, p in zip(texts, parsed)], results)

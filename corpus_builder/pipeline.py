@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from spacy.language import Language
 
@@ -57,6 +58,7 @@ class Pipeline:
 
     def __init__(self, config: BuildConfig, nlp: Language | None = None, processes: int = 1):
         self.start = time.perf_counter()
+        self.config = config
         self.overlays, self.problems = load_overlays(config.annotations, config.schema_dir)
         if nlp is None:
             nlp, identity = load_pipeline(config.model)
@@ -74,12 +76,25 @@ class Pipeline:
             Ingest(config.seeds),
             Normalizer(),
             Dedup(),
-            NER(nlp, identity, config.batch_size,
-                NERCache(config.cache, cache_salt(identity)) if config.cache is not None else None, processes),
+            self._ner(nlp, identity, config, processes, None),
             Overlays(self.overlays, identity.labels),
             Splits(config.split_pins),
         ]
         self.times: dict[str, float] = {}
+
+    @staticmethod
+    def _ner(nlp: Language, identity: ModelIdentity, config: BuildConfig, processes: int, client: Any) -> NER:
+        cache = NERCache(config.cache, cache_salt(identity)) if config.cache is not None else None
+        if client is not None:
+            from .distributed import DaskNER
+            return DaskNER(client, nlp, identity, config.batch_size, cache)
+        return NER(nlp, identity, config.batch_size, cache, processes)
+
+    def distribute(self, client: Any) -> None:
+        """Let a Dask cluster do the model's work (same results, same order)."""
+        i = next(i for i, s in enumerate(self.stages) if s.name == "ner")
+        local = self.stages[i]
+        self.stages[i] = self._ner(local.nlp, self.identity, self.config, 1, client)
 
     def __iter__(self) -> Iterator[Document]:
         stream: Iterable[Document] = _timed(self.times, self.stages[0].name, self.stages[0]())

@@ -28,14 +28,30 @@ class BuildReport:
 
 
 def build(config: BuildConfig, nlp: Language | None = None, sync_datasheet: Path | None = None,
-          processes: int = 1, progress: bool = False) -> BuildReport:
+          processes: int = 1, progress: bool = False, executor: str = "local",
+          scheduler: str | None = None) -> BuildReport:
     """Stream every document through the stages into a staging folder and promote it;
     on any problem raise :class:`CorpusError` with all of them, releasing nothing."""
-    pipeline = Pipeline(config, nlp, processes)
+    pipeline = Pipeline(config, nlp, processes if executor == "local" else 1)
     version = config.release_version(pipeline.identity.sha256)
     if version != config.dataset.version:  # another model: another release, never the pinned one's
         config = replace(config, dataset=replace(config.dataset, version=version))
         sync_datasheet = None
+    if executor == "dask":
+        from ..distributed import dask_client
+        with dask_client(scheduler, max(processes, 2), config.model, pipeline.identity.sha256,
+                         config.max_length, config.batch_size) as client:
+            pipeline.distribute(client)
+            corpus, manifest, status = _release(pipeline, config, progress)
+    else:
+        corpus, manifest, status = _release(pipeline, config, progress)
+    if sync_datasheet is not None:  # the project's own top-level copies follow its release
+        shutil.copyfile(config.release_dir / "DATASHEET.md", sync_datasheet)
+        shutil.copyfile(config.release_dir / "CITATION.cff", sync_datasheet.parent / "CITATION.cff")
+    return BuildReport(status, config.release_dir, corpus, manifest)
+
+
+def _release(pipeline: Pipeline, config: BuildConfig, progress: bool) -> tuple[Corpus, dict[str, Any], str]:
     with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
         writer = ReleaseWriter(config, pipeline.identity.labels, tmp)
         for doc in tqdm(pipeline, desc="build", unit="doc", disable=not progress, mininterval=1.0):
@@ -51,11 +67,7 @@ def build(config: BuildConfig, nlp: Language | None = None, sync_datasheet: Path
                 "E503", f"split {s!r} would be empty", file=rel(config.root / "corpus.toml"), position="[splits.pins]",
                 hint="pin a group (an event, or a doc_id) to it in [splits.pins], or add documents") for s in empty])
         manifest = writer.finish(corpus)
-        status = promote(tmp, config.release_dir)
-    if sync_datasheet is not None:  # the project's own top-level copies follow its release
-        shutil.copyfile(config.release_dir / "DATASHEET.md", sync_datasheet)
-        shutil.copyfile(config.release_dir / "CITATION.cff", sync_datasheet.parent / "CITATION.cff")
-    return BuildReport(status, config.release_dir, corpus, manifest)
+        return corpus, manifest, promote(tmp, config.release_dir)
 
 
 def summary(report: BuildReport) -> str:
@@ -86,7 +98,9 @@ def build_cli(
     model: Annotated[str | None, typer.Option(help="spaCy pipeline name or path [default: corpus.toml]")] = None,
     project: Annotated[Path, typer.Option(help="project root holding corpus.toml")] = Path("."),
     cache: Annotated[bool, typer.Option(help="reuse and store NER results in .cache/ner")] = True,
-    processes: Annotated[int, typer.Option(min=1, help="NER worker processes (the bytes do not depend on it)")] = 1,
+    processes: Annotated[int, typer.Option(min=1, help="NER worker processes, or Dask workers (the bytes do not depend on it)")] = 1,
+    executor: Annotated[str, typer.Option(help="local | dask (a LocalCluster on 127.0.0.1 unless --scheduler)")] = "local",
+    scheduler: Annotated[str | None, typer.Option(help="an existing Dask scheduler, tcp://HOST:PORT")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar and no summary")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="also print every stage's counts")] = False,
 ) -> None:
@@ -97,7 +111,10 @@ def build_cli(
     if not cache:
         config = replace(config, cache=None)
     sync = project / "DATASHEET.md" if out is None else None  # only the project's own release
-    report = build(config, sync_datasheet=sync, processes=processes, progress=not quiet and sys.stderr.isatty())
+    if executor not in ("local", "dask"):
+        raise typer.BadParameter("use local or dask", param_hint="--executor")
+    report = build(config, sync_datasheet=sync, processes=processes, progress=not quiet and sys.stderr.isatty(),
+                   executor="dask" if scheduler else executor, scheduler=scheduler)
     if not quiet:
         print(summary(report), file=sys.stderr)
     if verbose:

@@ -1,0 +1,119 @@
+"""Distributed NER on Dask: the spaCy pipeline is loaded once per worker by a
+``WorkerPlugin`` (only the model's name travels), tasks are a pure function from a
+chunk of texts to the NER stage's results, submitted with retries and collected in
+input order, so the release bytes are those of a local build.
+
+Optional: ``pip install -e '.[dask]'``. ``--executor dask`` starts a LocalCluster on
+127.0.0.1; ``--scheduler tcp://HOST:PORT`` joins an existing cluster (dask-kubernetes,
+dask-jobqueue/Slurm: start the cluster there, pass its scheduler address)."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .document import Document
+from .errors import CorpusError, ExitCode, Problem
+from .ner import NER
+
+PLUGIN = "corpus-builder-spacy"
+CHUNK = 64  # documents per task
+WINDOW = 4  # tasks in flight per worker: keeps workers busy, bounds memory
+
+
+def _worker_plugin_class():
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class SpacyPlugin(WorkerPlugin):
+        """Loads the pipeline on each worker once; refuses a model with other files."""
+
+        name = PLUGIN
+
+        def __init__(self, model: str, sha256: str, max_length: int, batch_size: int):
+            self.model, self.sha256, self.max_length, self.batch_size = model, sha256, max_length, batch_size
+            self.nlp = None
+
+        def setup(self, worker: Any) -> None:
+            from .ner import load_pipeline
+
+            nlp, identity = load_pipeline(self.model)
+            if identity.sha256 != self.sha256:
+                raise RuntimeError(f"worker has model files {identity.sha256}, the build expects {self.sha256}")
+            nlp.max_length = self.max_length
+            self.nlp = nlp
+
+    return SpacyPlugin
+
+
+def ner_chunk(texts: list[str]) -> list[dict]:
+    """The task: NER results for a chunk of texts, with the worker's own pipeline."""
+    from distributed import get_worker
+
+    plugin = get_worker().plugins[PLUGIN]
+    return [NER.result(t, p) for t, p in zip(texts, plugin.nlp.pipe(texts, batch_size=plugin.batch_size))]
+
+
+class DaskNER(NER):
+    """The NER stage with the model's work done by a Dask cluster."""
+
+    def __init__(self, client: Any, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.client = client
+        self.window = WINDOW * max(1, len(client.scheduler_info().get("workers", {})))
+        self.batch_size_chunk = CHUNK
+
+    def __call__(self, docs):  # type: ignore[override]
+        it = (d for d in docs if self.fits(d))
+        from itertools import islice
+
+        chunks = iter(lambda: list(islice(it, self.batch_size_chunk)), [])
+        for batch, results in self.run_chunks(chunks):
+            for doc, result in zip(batch, results):
+                yield self.annotate(doc, result)
+
+    def run_chunks(self, chunks: Iterator[list[Document]]):
+        pending: deque = deque()
+        for batch in chunks:
+            results, todo = self.lookup(batch)
+            texts = [batch[i].text for i in todo]
+            future = self.client.submit(ner_chunk, texts, retries=3, pure=False) if texts else None
+            pending.append((batch, results, todo, future))
+            while len(pending) > self.window:
+                yield self._complete(*pending.popleft())
+        while pending:
+            yield self._complete(*pending.popleft())
+
+    def _complete(self, batch, results, todo, future):
+        computed = future.result() if future is not None else []
+        return batch, self.store(batch, todo, computed, results)
+
+
+@contextmanager
+def dask_client(scheduler: str | None, workers: int, model: str, sha256: str, max_length: int, batch_size: int):
+    """A client on a new LocalCluster (127.0.0.1) or on ``scheduler``, with the plugin registered."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise CorpusError(Problem("E901", "Dask is not installed", hint="pip install -e '.[dask]'"),
+                          ExitCode.USAGE) from None
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="30s")
+        else:
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None)
+            client = Client(cluster)
+    except OSError as exc:
+        raise CorpusError(Problem("E902", f"cannot reach the Dask scheduler: {exc}", found=scheduler,
+                                  hint="check the address (tcp://HOST:PORT) and that the scheduler runs"),
+                          ExitCode.USAGE) from None
+    try:
+        client.register_plugin(_worker_plugin_class()(model, sha256, max_length, batch_size))
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,32 @@
+"""Distributed builds on a real Dask LocalCluster with 2 worker processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import replace
+from pathlib import Path
+
+from corpus_builder import distributed
+from corpus_builder.cli.build import build
+
+
+def test_dask_build_equals_the_local_build_even_when_a_worker_dies(config, release_dir: Path, tmp_path: Path,
+                                                                   monkeypatch):
+    monkeypatch.setattr(distributed, "CHUNK", 1)  # one task per document: the kill lands mid-build
+    killed = []
+    complete = distributed.DaskNER._complete
+
+    def complete_then_kill(self, batch, results, todo, future):
+        out = complete(self, batch, results, todo, future)
+        if not killed:
+            workers = sorted(self.client.scheduler_info()["workers"])
+            pid = self.client.run(os.getpid, workers=[workers[0]])[workers[0]]
+            os.kill(pid, signal.SIGKILL)  # the worker process dies; its nanny starts another
+            killed.append(pid)
+        return out
+
+    monkeypatch.setattr(distributed.DaskNER, "_complete", complete_then_kill)
+    report = build(replace(config, out=tmp_path, cache=None), executor="dask", processes=2)
+    assert killed, "no worker was killed"
+    assert (report.release / "SHA256SUMS").read_bytes() == (release_dir / "SHA256SUMS").read_bytes()
