@@ -1,88 +1,164 @@
-"""Build throughput and peak memory on the seeds (or another seeds folder).
+"""Build benchmarks, each measured side by side in one run.
 
-    python benchmarks/bench_build.py [--repeats 5] [--seeds DIR]
+    python benchmarks/bench_build.py [--docs 2000] [--memory-docs 20000] [--input PATH]
 
-Loads the model once, then builds the release ``--repeats`` times into temporary
-folders, and times ``nlp.pipe`` alone with the build's components and with
-``tok2vec+parser+ner`` (the alternative sentence segmenter) on the same texts.
-The last line printed is one JSON object with all figures.
+On a deterministic corpus of N unique articles (benchmarks/corpus.py; or --input, a
+folder or JSONL/Parquet file) in a scratch project, it measures:
+
+- ner_stage_ratio: end-to-end build throughput / raw ``nlp.pipe`` throughput with the
+  same components, one process, on the same (normalized) texts;
+- incremental_ratio: rebuild time after one overlay edit / cold build time;
+- memory_ratio: peak memory of the whole process tree building --memory-docs
+  articles / building N (0 skips the large run);
+- dask_speedup: single-process build time / Dask LocalCluster (2 workers) build time;
+- identical_bytes: builds with 1 process, 2 processes and Dask 2 workers give the same
+  SHA256SUMS.
+
+Builds run as `python -m corpus_builder build` subprocesses (the cold ones with an
+empty NER cache). The last line printed is one JSON object with every figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
-import statistics
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import spacy
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from corpus_builder.cli.build import build  # noqa: E402
-from corpus_builder.config import load_config  # noqa: E402
-from corpus_builder.ner import prepare_pipeline  # noqa: E402
+from corpus import make_corpus  # noqa: E402
 
 
-def pipe_seconds(nlp, texts: list[str], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        for _doc in nlp.pipe(texts, batch_size=64):
+def project(folder: Path, corpus: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "LICENSE.md", folder / "LICENSE.md")
+    shutil.copytree(ROOT / "schema", folder / "schema")
+    (folder / "annotations").mkdir()
+    shutil.copy(ROOT / "annotations" / "annotators.json", folder / "annotations" / "annotators.json")
+    toml = (ROOT / "corpus.toml").read_text("utf-8").split("# Groups (a document")[0]
+    (folder / "corpus.toml").write_text(toml.replace('seeds = "seeds"', f'seeds = "{corpus}"'), "utf-8")
+    return folder
+
+
+def run_build(proj: Path, out: Path, *args: str) -> dict:
+    """Wall time and peak RSS of the whole process tree of one build."""
+    cmd = [sys.executable, "-m", "corpus_builder", "build", "--quiet", "--out", str(out), *args]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=proj, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    root, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        try:
+            procs = [root, *root.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()))
+        except psutil.Error:
             pass
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        time.sleep(0.05)
+    seconds = time.perf_counter() - start
+    _, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"build failed ({proc.returncode}): {err.decode()[-2000:]}")
+    sums = next(out.glob("*/SHA256SUMS")).read_bytes()
+    return {"seconds": seconds, "peak_mb": peak / 2**20, "sums": sums}
+
+
+def raw_pipe_seconds(proj: Path) -> tuple[float, int]:
+    """nlp.pipe alone, same components and texts, in a fresh process."""
+    code = (
+        "import json, sys, time\n"
+        "from corpus_builder.config import load_config\n"
+        "from corpus_builder.pipeline import Pipeline\n"
+        "p = Pipeline(load_config('.').with_overrides(cache=None))\n"
+        "texts = [d.text for d in p.stages[0]() for d in [p.stages[1].normalize(d)]]\n"
+        "nlp = p.stages[3].nlp\n"
+        "t = time.perf_counter()\n"
+        "tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=64))\n"
+        "print(json.dumps([time.perf_counter() - t, tokens]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=proj, capture_output=True, text=True, check=True)
+    seconds, tokens = json.loads(out.stdout.strip().splitlines()[-1])
+    return seconds, tokens
+
+
+def edit_one_overlay(proj: Path, corpus_file: Path) -> None:
+    """Add (or change) one overlay: a title for the first document."""
+    from corpus_builder.document import Document
+    from corpus_builder.normalize import Normalizer
+
+    first = json.loads(corpus_file.open().readline()) if corpus_file.suffix == ".jsonl" else None
+    if first is None:
+        raise SystemExit("--input must be a .jsonl file for the incremental measurement")
+    doc = Normalizer().normalize(Document(first["id"], "x", "", first["text"]))
+    path = proj / "annotations" / f"{first['id']}.maintainer-a.json"
+    title = "Edited title" if not path.exists() else f"Edited title {time.time()}"
+    path.write_text(json.dumps({"schema_version": "1.0", "doc_id": first["id"], "annotator": "maintainer-a",
+                                "text_sha256": doc.text_sha256,
+                                "ops": [{"id": "op-1", "op": "set_metadata", "field": "title", "value": title}]}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--seeds", type=Path, default=None)
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--memory-docs", type=int, default=20000)
+    parser.add_argument("--input", type=Path, default=None, help="a .jsonl corpus instead of the generated one")
+    parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
 
-    config = load_config(ROOT).with_overrides(seeds=args.seeds)
-    t = time.perf_counter()
-    nlp = spacy.load(config.model)
-    load_seconds = time.perf_counter() - t
-    nlp, identity = prepare_pipeline(nlp, config.model)
+    with tempfile.TemporaryDirectory(prefix="bench-", dir=args.workdir) as tmp_name:
+        tmp = Path(tmp_name)
+        corpus = args.input.resolve() if args.input else make_corpus(args.docs, tmp / "corpus" / "corpus.jsonl")
+        proj = project(tmp / "project", corpus)
+        log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
 
-    seconds, report = [], None
-    for _ in range(args.repeats):
-        with tempfile.TemporaryDirectory() as out:
-            t = time.perf_counter()
-            report = build(config.with_overrides(out=Path(out)), nlp=nlp)
-            seconds.append(time.perf_counter() - t)
-    counts = report.manifest["counts"]
-    build_s = statistics.median(seconds)
-    texts = [d.text for d in report.corpus.documents]
+        cold = run_build(proj, tmp / "cold", "--no-cache")
+        log(f"cold build, 1 process: {cold['seconds']:.1f} s, peak {cold['peak_mb']:.0f} MB")
+        pipe_seconds, tokens = raw_pipe_seconds(proj)
+        log(f"raw nlp.pipe: {pipe_seconds:.1f} s")
+        shutil.rmtree(proj / ".cache", ignore_errors=True)
+        warm = run_build(proj, tmp / "warm")  # fills the cache (another cold build)
+        edit_one_overlay(proj, corpus)
+        incremental = run_build(proj, tmp / "incremental")
+        log(f"rebuild after one overlay edit: {incremental['seconds']:.2f} s (cold with cache writes {warm['seconds']:.1f} s)")
+        two = run_build(proj, tmp / "two", "--no-cache", "--processes", "2")
+        log(f"cold build, 2 processes: {two['seconds']:.1f} s")
+        dask = run_build(proj, tmp / "dask", "--no-cache", "--executor", "dask", "--processes", "2")
+        log(f"cold build, Dask LocalCluster 2 workers: {dask['seconds']:.1f} s, peak {dask['peak_mb']:.0f} MB")
+        big = None
+        if args.memory_docs:
+            big_corpus = make_corpus(args.memory_docs, tmp / "corpus-big" / "corpus.jsonl")
+            big = run_build(project(tmp / "project-big", big_corpus), tmp / "big", "--no-cache")
+            log(f"cold build of {args.memory_docs}: {big['seconds']:.1f} s, peak {big['peak_mb']:.0f} MB")
 
-    parser_nlp = spacy.load(config.model)
-    parser_nlp.select_pipes(enable=[n for n in ("tok2vec", "parser", "ner") if n in parser_nlp.component_names])
-    pipe_s = pipe_seconds(nlp, texts, args.repeats)
-    parser_s = pipe_seconds(parser_nlp, texts, args.repeats)
-
-    result = {
-        "documents": counts["documents"],
-        "tokens": counts["tokens"],
-        "model": f"{identity.name} {identity.version}",
-        "components": list(identity.components),
-        "model_load_seconds": round(load_seconds, 3),
-        "build_seconds_median": round(build_s, 4),
-        "build_docs_per_s": round(counts["documents"] / build_s, 1),
-        "build_tokens_per_s": round(counts["tokens"] / build_s, 1),
-        "nlp_pipe_seconds": round(pipe_s, 4),
-        "nlp_pipe_parser_seconds": round(parser_s, 4),
-        "senter_speedup_over_parser": round(parser_s / pipe_s, 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
-    for key, value in result.items():
-        print(f"{key:>28}: {value}", file=sys.stderr)
-    print(json.dumps(result))
+        n = args.docs
+        result = {
+            "docs": n,
+            "tokens": tokens,
+            "build_seconds": round(cold["seconds"], 2),
+            "build_docs_per_s": round(n / cold["seconds"], 2),
+            "build_tokens_per_s": round(tokens / cold["seconds"], 1),
+            "nlp_pipe_seconds": round(pipe_seconds, 2),
+            "nlp_pipe_docs_per_s": round(n / pipe_seconds, 2),
+            "ner_stage_ratio": round(pipe_seconds / cold["seconds"], 3),
+            "incremental_seconds": round(incremental["seconds"], 2),
+            "incremental_ratio": round(incremental["seconds"] / cold["seconds"], 4),
+            "peak_mb": round(cold["peak_mb"], 1),
+            "memory_docs": args.memory_docs,
+            "memory_peak_mb": round(big["peak_mb"], 1) if big else None,
+            "memory_ratio": round(big["peak_mb"] / cold["peak_mb"], 3) if big else None,
+            "two_process_seconds": round(two["seconds"], 2),
+            "dask_seconds": round(dask["seconds"], 2),
+            "dask_speedup": round(cold["seconds"] / dask["seconds"], 3),
+            "identical_bytes": cold["sums"] == two["sums"] == dask["sums"],
+        }
+        print(json.dumps(result))
 
 
 if __name__ == "__main__":

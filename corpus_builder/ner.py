@@ -18,6 +18,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.attrs import SENT_START
 from spacy.tokens import Doc
 
 from .document import Document, Entity
@@ -133,31 +134,37 @@ def cache_salt(identity: ModelIdentity) -> dict[str, object]:
 def sentence_spans(doc: Doc, entities: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Sentence char spans: the model's boundaries, plus one at every paragraph start,
     minus boundaries that would leave a sentence of bare punctuation (a closing quote
-    before a paragraph break) or split an entity. Spans exclude surrounding whitespace."""
-    starts: set[int] = set()
+    before a paragraph break) or split an entity. Spans exclude surrounding whitespace.
+
+    One pass over the tokens (``Token.is_sent_start`` rescans the whole Doc on every
+    call, which made this quadratic)."""
+    sent_start = doc.to_array([SENT_START]).tolist() if len(doc) else []
+    text = doc.text
+    spans: list[list[int]] = []
+    piece_punct = False  # the piece being read (spans[-1]) holds only punctuation
+
+    def close_piece() -> None:
+        # a piece of bare punctuation in the same paragraph (a closing quote the model
+        # put before the next sentence) belongs to the sentence before it
+        if len(spans) > 1 and piece_punct and "\n" not in text[spans[-2][1]:spans[-1][0]]:
+            last = spans.pop()
+            spans[-1][1] = last[1]
+
     prev_newline = True
     for tok in doc:
         if tok.is_space:
             prev_newline = prev_newline or "\n" in tok.text
             continue
-        if prev_newline or tok.is_sent_start:
-            starts.add(tok.i)
+        end = tok.idx + len(tok)
+        if not spans or prev_newline or sent_start[tok.i] == 1:
+            close_piece()
+            spans.append([tok.idx, end])
+            piece_punct = tok.is_punct
+        else:
+            spans[-1][1] = end
+            piece_punct = piece_punct and tok.is_punct
         prev_newline = "\n" in tok.whitespace_
-    words = [t for t in doc if not t.is_space]
-    pieces: list[list] = []
-    for tok in words:
-        if tok.i in starts or not pieces:
-            pieces.append([tok])
-        else:
-            pieces[-1].append(tok)
-    spans: list[list[int]] = []
-    for piece in pieces:
-        start, end = piece[0].idx, piece[-1].idx + len(piece[-1])
-        same_paragraph = bool(spans) and "\n" not in doc.text[spans[-1][1]:start]
-        if same_paragraph and all(t.is_punct for t in piece):
-            spans[-1][1] = end  # a closing quote the model put before the next sentence
-        else:
-            spans.append([start, end])
+    close_piece()
     return merge_over_entities([(s, e) for s, e in spans], entities)
 
 

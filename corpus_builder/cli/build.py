@@ -80,7 +80,9 @@ def summary(report: BuildReport) -> str:
         "  splits: " + ", ".join(f"{k} {v['documents']}" for k, v in c["splits"].items()),
         f"  model {report.manifest['model']['name']} {report.manifest['model']['version']} "
         f"[{' '.join(report.manifest['model']['components'])}]",
-        "  seconds: " + ", ".join(f"{k} {v:.2f}" for k, v in secs.items()) + f"; total {report.corpus.seconds:.2f}",
+        "  seconds (documents/s): " + ", ".join(
+            f"{k} {v:.2f}" + (f" ({c['documents'] / v:,.0f})" if v > 0 else "") for k, v in secs.items())
+        + f"; total {report.corpus.seconds:.2f} ({c['documents'] / max(report.corpus.seconds, 1e-9):,.1f})",
     ]
     cache = report.corpus.stages["ner"].cache
     if cache is not None:
