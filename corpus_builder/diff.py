@@ -29,6 +29,15 @@ class Release:
     labels: list[str]
 
 
+def read_rows(path: Path) -> list[dict[str, Any]]:
+    """All rows of one Parquet file; a damaged file is an error naming it."""
+    try:
+        return pq.read_table(path).to_pylist()
+    except Exception as exc:  # pyarrow raises OSError, ArrowInvalid, ... for damaged files
+        raise CorpusError(Problem("E714", f"cannot read Parquet file: {type(exc).__name__}: {str(exc)[:120]}",
+                                  file=rel(path), hint="the file is damaged; restore the release from its tag")) from None
+
+
 def read_release(folder: Path) -> Release:
     folder = Path(folder)
     try:
@@ -37,7 +46,7 @@ def read_release(folder: Path) -> Release:
         docs: dict[str, dict[str, Any]] = {}
         for split in SPLITS:
             for path in sorted((folder / "data" / "documents").glob(f"{split}-*.parquet")):
-                for row in pq.read_table(path).to_pylist():
+                for row in read_rows(path):
                     docs[row["doc_id"]] = {**row, "split": split}
     except (OSError, ValueError, IndexError, KeyError) as exc:
         raise CorpusError(Problem("E701", f"not a readable release: {type(exc).__name__}: {exc}", file=rel(folder),

@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from .config import SPLITS, BuildConfig
-from .diff import read_release
+from .diff import read_release, read_rows
 from .errors import CorpusError, Problem, rel
 from .publish import SUMS, sha256_file
 
@@ -70,7 +70,13 @@ def check_contents(folder: Path) -> list[Problem]:
     for info in release.card.get("dataset_info", []):
         for split in info["splits"]:
             files = sorted((folder / "data" / info["config_name"]).glob(f"{split['name']}-*.parquet"))
-            rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+            try:
+                rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+            except Exception as exc:  # a damaged footer
+                problems.append(Problem("E714", f"cannot read Parquet metadata: {str(exc)[:120]}",
+                                        file=rel(folder / "data" / info["config_name"]),
+                                        hint="a file is damaged; restore the release from its tag"))
+                continue
             if rows != split["num_examples"]:
                 problems.append(Problem("E707", f"row count differs from the card's dataset_info ({info['config_name']}/{split['name']})",
                                         file=rel(folder / "README.md"), found=str(rows), expected=str(split["num_examples"]),
@@ -82,7 +88,7 @@ def check_contents(folder: Path) -> list[Problem]:
     ner: dict[str, list[dict]] = {}
     for split in SPLITS:
         for f in sorted((folder / "data" / "ner").glob(f"{split}-*.parquet")):
-            for row in pq.read_table(f).to_pylist():
+            for row in read_rows(f):
                 ner.setdefault(row["doc_id"], []).append(row)
     for doc_id, row in release.documents.items():
         text = row["text"]
@@ -131,7 +137,10 @@ def verify(folder: Path, config: BuildConfig | None = None, rebuild: bool = Fals
     folder = Path(folder)
     problems = check_checksums(folder)
     problems += check_croissant(folder)
-    problems += check_contents(folder)
+    try:
+        problems += check_contents(folder)
+    except CorpusError as exc:  # a file too damaged to read: already named by the checks above too
+        problems += exc.problems
     if rebuild and config is not None:
         inputs = check_inputs(folder, config)
         problems += inputs

@@ -54,6 +54,13 @@ def test_verify_rebuild_passes_and_a_corrupted_byte_is_named(tmp_path: Path, rel
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert f"[E704] {parquet}: checksum mismatch" in result.stderr
     assert f"[E713] {parquet}: file differs from its sha256 in croissant.json" in result.stderr
+    # a byte inside the compressed pages: the file no longer even reads
+    data[5000] ^= 0xFF
+    parquet.write_bytes(bytes(data))
+    result = cli("verify", str(copy))
+    assert result.returncode == 1 and "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert f"[E704] {parquet}: checksum mismatch" in result.stderr
+    assert f"[E714] {parquet}: cannot read Parquet file" in result.stderr
 
 
 def git(*args: str, cwd: Path) -> None:
