@@ -58,7 +58,7 @@ def render(template: str, context: Mapping[str, Any]) -> str:
     return _env().get_template(template).render(**context)
 
 
-def context(corpus: Any, config: Any, manifest: Mapping[str, Any], stats: Any) -> dict[str, Any]:
+def context(config: Any, manifest: Mapping[str, Any], stats: Any) -> dict[str, Any]:
     """Template variables; every figure is taken from the manifest or the documents."""
     from .assemble import iob_names
     from .normalize import RULES

@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-METADATA_FIELDS = ("title", "published", "publisher", "event", "license")
-
-
 @dataclass(frozen=True)
 class Edit:
     """Replace ``raw[raw_start:raw_end]`` with ``replacement``; ``rule`` says why."""

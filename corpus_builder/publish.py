@@ -244,7 +244,7 @@ class ReleaseWriter:
                           "dataset_size": sum(s["num_bytes"] for s in splits)})
         folder, config = self.folder, self.config
         man = manifest(corpus, config, self.stats)
-        ctx = context(corpus, config, man, self.stats)
+        ctx = context(config, man, self.stats)
         (folder / "README.md").write_text(
             render("card.md.j2", {**ctx, "yaml_header": yaml_header(ctx, card_configs, infos)}), encoding="utf-8")
         (folder / "DATASHEET.md").write_text(render("datasheet.md.j2", ctx), encoding="utf-8")
