@@ -62,16 +62,9 @@ class DaskNER(NER):
         super().__init__(*args, **kwargs)
         self.client = client
         self.window = WINDOW * max(1, len(client.scheduler_info().get("workers", {})))
-        self.batch_size_chunk = CHUNK
 
-    def __call__(self, docs):  # type: ignore[override]
-        it = (d for d in docs if self.fits(d))
-        from itertools import islice
-
-        chunks = iter(lambda: list(islice(it, self.batch_size_chunk)), [])
-        for batch, results in self.run_chunks(chunks):
-            for doc, result in zip(batch, results):
-                yield self.annotate(doc, result)
+    def chunk_size(self) -> int:
+        return CHUNK
 
     def run_chunks(self, chunks: Iterator[list[Document]]):
         pending: deque = deque()

@@ -245,13 +245,16 @@ class NER:
 
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
         it = (d for d in docs if self.fits(d))
-        # chunks bound memory; with several processes each nlp.pipe call starts workers, so
-        # chunks are big enough to keep them busy (results come back in input order)
-        size = self.batch_size * (1 if self.processes == 1 else 16 * self.processes)
+        size = self.chunk_size()
         chunks = iter(lambda: list(islice(it, size)), [])
         for batch, results in self.run_chunks(chunks):
             for doc, result in zip(batch, results):
                 yield self.annotate(doc, result)
+
+    def chunk_size(self) -> int:
+        """Documents per chunk: chunks bound memory; with several processes each nlp.pipe
+        call starts workers, so chunks are big enough to keep them busy."""
+        return self.batch_size * (1 if self.processes == 1 else 16 * self.processes)
 
     def lookup(self, batch: list[Document]) -> tuple[dict[int, dict], list[int]]:
         """Cached results of a chunk, and the positions still to compute."""

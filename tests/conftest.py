@@ -64,14 +64,19 @@ def ruler_nlp():
     return nlp
 
 
+def copy_project(dst: Path) -> Path:
+    """A writable copy of the project inputs (config, seeds, annotations, schema, license)."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in ("corpus.toml", "LICENSE.md"):
+        shutil.copy(ROOT / name, dst / name)
+    for name in ("seeds", "annotations", "schema"):
+        shutil.copytree(ROOT / name, dst / name)
+    return dst
+
+
 @pytest.fixture()
 def project(tmp_path: Path) -> Path:
-    """A writable copy of the project inputs (config, seeds, annotations, schema, license)."""
-    for name in ("corpus.toml", "LICENSE.md"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    for name in ("seeds", "annotations", "schema"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    return tmp_path
+    return copy_project(tmp_path)
 
 
 def cli(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:

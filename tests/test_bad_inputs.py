@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import ROOT, write_overlay  # noqa: E402
+from conftest import ROOT, copy_project, write_overlay  # noqa: E402
 
 from corpus_builder.document import Document  # noqa: E402
 from corpus_builder.normalize import Normalizer  # noqa: E402
@@ -178,15 +177,6 @@ CASES = [
 ]
 
 
-def make_project(tmp: Path) -> Path:
-    tmp.mkdir(parents=True, exist_ok=True)
-    for name in ("corpus.toml", "LICENSE.md"):
-        shutil.copy(ROOT / name, tmp / name)
-    for name in ("seeds", "annotations", "schema"):
-        shutil.copytree(ROOT / name, tmp / name)
-    return tmp
-
-
 def run_cli(project: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess:
     # root reads any file: drop the capabilities that let it, so permissions apply as for a user
     prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
@@ -196,7 +186,7 @@ def run_cli(project: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input_gets_one_clear_line(case: Case, tmp_path: Path):
-    project = make_project(tmp_path / "p")
+    project = copy_project(tmp_path / "p")
     case.setup(project)
     result = run_cli(project, case.args)
     assert "Traceback" not in result.stderr + result.stdout
@@ -229,7 +219,7 @@ def main() -> None:
     print("|---|---|---|---|")
     for case in CASES:
         with tempfile.TemporaryDirectory() as tmp:
-            project = make_project(Path(tmp))
+            project = copy_project(Path(tmp))
             case.setup(project)
             result = run_cli(project, case.args)
             lines = [l for l in result.stderr.splitlines() if case.expect in l] or result.stderr.splitlines()[-1:]
