@@ -59,6 +59,14 @@ def write_checksums(folder: Path) -> str:
     return text
 
 
+TOP_LEVEL_COPIES = ("DATASHEET.md", "CITATION.cff")  # the project's own copies of its current release's files
+
+
+def sync_top_level(release: Path, root: Path) -> None:
+    for name in TOP_LEVEL_COPIES:
+        shutil.copyfile(release / name, root / name)
+
+
 def same_tree(a: Path, b: Path) -> bool:
     files_a = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
@@ -147,7 +155,7 @@ class ShardWriter:
     written under temporary names and renamed by :meth:`close`."""
 
     def __init__(self, folder: Path, split: str, features: Features, shard_rows: int):
-        self.folder, self.split, self.features, self.shard_rows = folder, split, features, shard_rows
+        self.folder, self.split, self.shard_rows = folder, split, shard_rows
         self.schema = features.arrow_schema
         self.buffer: list[dict[str, Any]] = []
         self.writer: pq.ParquetWriter | None = None

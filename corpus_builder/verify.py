@@ -21,7 +21,7 @@ def check_checksums(folder: Path) -> list[Problem]:
     if not sums.is_file():
         return [Problem("E702", "no SHA256SUMS", file=rel(sums), hint="this is not a complete release; rebuild it")]
     listed: dict[str, str] = {}
-    for n, line in enumerate(sums.read_text("utf-8").splitlines(), 1):
+    for line in sums.read_text("utf-8").splitlines():
         digest, _, name = line.partition("  ")
         listed[name] = digest
     problems = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +14,7 @@ from spacy.language import Language
 from ..config import BuildConfig, load_config
 from ..errors import CorpusError, Problem, rel
 from ..pipeline import Corpus, Pipeline
-from ..publish import ReleaseWriter, output_lock, promote, staging
+from ..publish import ReleaseWriter, output_lock, promote, staging, sync_top_level
 from ._app import app
 
 
@@ -46,8 +45,7 @@ def build(config: BuildConfig, nlp: Language | None = None, sync_datasheet: Path
     else:
         corpus, manifest, status = _release(pipeline, config, progress)
     if sync_datasheet is not None:  # the project's own top-level copies follow its release
-        shutil.copyfile(config.release_dir / "DATASHEET.md", sync_datasheet)
-        shutil.copyfile(config.release_dir / "CITATION.cff", sync_datasheet.parent / "CITATION.cff")
+        sync_top_level(config.release_dir, sync_datasheet.parent)
     return BuildReport(status, config.release_dir, corpus, manifest)
 
 

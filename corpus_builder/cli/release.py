@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ import typer
 from ..config import BuildConfig, load_config
 from ..diff import diff_releases, summarize
 from ..errors import CorpusError, ExitCode, Problem, rel
-from ..publish import output_lock
+from ..publish import output_lock, sync_top_level
 from ..versions import at_least, bump
 from ._app import app
 from .build import build
@@ -98,8 +97,7 @@ def release(config: BuildConfig, level: str, date: str | None = None) -> tuple[s
     except BaseException:
         toml.write_text(original, encoding="utf-8")  # nothing half-done: the old version stays current
         raise
-    shutil.copyfile(target / "DATASHEET.md", config.root / "DATASHEET.md")
-    shutil.copyfile(target / "CITATION.cff", config.root / "CITATION.cff")
+    sync_top_level(target, config.root)
     entry = changelog_entry(version, date, summarize(d))
     prepend_changelog(config.root / CHANGELOG, entry)
     return version, entry
