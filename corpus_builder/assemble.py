@@ -44,7 +44,10 @@ def document_features(labels: Sequence[str]) -> Features:
         "sentences": List({"start": int32, "end": int32}),
         "entities": List({
             "start": int32, "end": int32, "text": string, "label": ClassLabel(names=list(labels)),
-            "source": string, "annotator": string, "op_id": string,
+            "kb_id": string,
+            "source": string, "model": string,
+            # space-separated lists (ids hold no spaces), parallel in op_ids and overlay_sha256
+            "annotators": string, "op_ids": string, "overlay_sha256": string,
         }),
     })
 
@@ -64,7 +67,9 @@ def ner_features(labels: Sequence[str]) -> Features:
     })
 
 
-def document_row(doc: Document, labels: Sequence[str], default_license: str | None = None) -> dict[str, Any]:
+def document_row(doc: Document, labels: Sequence[str], default_license: str | None = None,
+                 model: str | None = None) -> dict[str, Any]:
+    """One ``documents`` row; ``model`` names the model behind entities whose source is "model"."""
     index = {label: i for i, label in enumerate(labels)}
     m = doc.metadata
     return {
@@ -88,8 +93,12 @@ def document_row(doc: Document, labels: Sequence[str], default_license: str | No
         "edits": [{"raw_start": e.raw_start, "raw_end": e.raw_end, "replacement": e.replacement, "rule": e.rule}
                   for e in doc.edits],
         "sentences": [{"start": s, "end": e} for s, e in doc.sentences],
-        "entities": [{"start": e.start, "end": e.end, "text": e.text, "label": index[e.label], "source": e.source,
-                      "annotator": e.annotator, "op_id": e.op_id} for e in doc.entities],
+        "entities": [{"start": e.start, "end": e.end, "text": e.text, "label": index[e.label], "kb_id": e.kb_id,
+                      "source": e.source, "model": model if e.source == "model" else None,
+                      "annotators": " ".join(dict.fromkeys(r.annotator for r in e.refs)) or None,
+                      "op_ids": " ".join(str(r) for r in e.refs) or None,
+                      "overlay_sha256": " ".join(r.file_sha256 for r in e.refs) or None}
+                     for e in doc.entities],
     }
 
 

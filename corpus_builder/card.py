@@ -73,7 +73,8 @@ def context(config: Any, manifest: Mapping[str, Any], stats: Any) -> dict[str, A
         "model": {k: m[k] for k in ("name", "version", "spacy_version", "sha256", "components", "sentence_segmenter")},
         "counts": {"documents": c["documents"], "sentences": c["sentences"], "tokens": c["tokens"],
                    "entities": c["entities"], "entities_model": c["entities_by_source"].get("model", 0),
-                   "entities_manual": c["entities_by_source"].get("manual", 0)},
+                   "entities_manual": c["entities_by_source"].get("manual", 0),
+                   "entities_adjudication": c["entities_by_source"].get("adjudication", 0)},
         "splits": [{"name": name, **s} for name, s in c["splits"].items()],
         "labels": [{"label": label, **v} for label, v in c["entities_by_label"].items()],
         "ner_tag_names": iob_names(m["labels"]),
@@ -86,4 +87,6 @@ def context(config: Any, manifest: Mapping[str, Any], stats: Any) -> dict[str, A
         "bibtex": bibtex(manifest["citation"]),
         "near_duplicates": manifest["near_duplicates"],
         "near_threshold": NEAR_THRESHOLD,
+        "coverage": manifest["coverage"],
+        "gold": stats.gold.tables(),
     }

@@ -147,8 +147,8 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
                  "applied to the raw text in order they give text exactly.",
         "sentences": "Sentence spans in text.",
         "entities": "Entity spans in text, without overlaps: text[start:end] == entity text; label is a class "
-                    "index (see label); source is model or manual; annotator and op_id name the overlay "
-                    "operation behind a manual entity.",
+                    "index (see label); kb_id links it to Wikidata; source, model, annotators, op_ids and "
+                    "overlay_sha256 say where it came from.",
     },
     "ner": {
         "id": "Sentence id: <doc_id>-<nnnn>.",
@@ -175,9 +175,13 @@ SUBFIELD_DESCRIPTIONS = {
     ("entities", "end"): "End of the entity in text (exclusive).",
     ("entities", "text"): "The covered string, text[start:end].",
     ("entities", "label"): "Entity label.",
-    ("entities", "source"): "model (kept as the model predicted it) or manual (added or changed by an overlay).",
-    ("entities", "annotator"): "Annotator of the overlay behind a manual entity; null for model entities.",
-    ("entities", "op_id"): "Overlay operation id behind a manual entity; null for model entities.",
+    ("entities", "kb_id"): "Wikidata QID of the referent, NIL (no item), or null (not linked).",
+    ("entities", "source"): "model (span and label as the model predicted them), manual (made or changed by an "
+                            "annotator's op) or adjudication (decided by an adjudicator).",
+    ("entities", "model"): "Model behind a source=model entity: name, version and sha256 of its files.",
+    ("entities", "annotators"): "Space-separated ids of the annotators who reviewed or made the entity; null if none.",
+    ("entities", "op_ids"): "Space-separated <annotator>/<op id> of the overlay or adjudication ops behind the entity.",
+    ("entities", "overlay_sha256"): "Space-separated sha256 of the file of each op in op_ids, in the same order.",
 }
 
 _INTEGER_DTYPES = {"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"}

@@ -16,18 +16,45 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class OpRef:
+    """Where a manual decision is written: annotator, op id and the sha256 of its file."""
+
+    annotator: str
+    op_id: str
+    file_sha256: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.annotator}/{self.op_id}"
+
+
+@dataclass(frozen=True)
 class Entity:
     start: int
     end: int
     text: str
     label: str
-    source: str = "model"  # "model" | "manual"
-    annotator: str | None = None
-    op_id: str | None = None
+    # "model": span and label as the model predicted them (reviewed if ``refs``);
+    # "manual": an annotator's op made or changed it; "adjudication": an adjudicator decided it
+    source: str = "model"
+    refs: tuple[OpRef, ...] = ()
+    kb_id: str | None = None  # Wikidata QID or "NIL"; None = not linked
 
     @property
     def span(self) -> tuple[int, int]:
         return (self.start, self.end)
+
+    @property
+    def annotator(self) -> str | None:
+        return self.refs[0].annotator if self.refs else None
+
+    @property
+    def op_id(self) -> str | None:
+        return self.refs[0].op_id if self.refs else None
+
+    @property
+    def key(self) -> tuple[int, int, str, str | None]:
+        """What two annotators must agree on."""
+        return (self.start, self.end, self.label, self.kb_id)
 
 
 @dataclass
@@ -47,6 +74,10 @@ class Document:
     sentences: list[tuple[int, int]] = field(default_factory=list)
     model_entities: list[Entity] = field(default_factory=list)
     entities: list[Entity] = field(default_factory=list)
+    # annotator -> that annotator's own entity layer, kept when several annotators
+    # reviewed the document (for agreement; the release uses the adjudicated ``entities``)
+    layers: dict[str, list[Entity]] = field(default_factory=dict)
+    reviewed: bool = False  # a complete review covers every model entity: ``entities`` is gold
     split: str | None = None
     origin: str = ""  # the file as shown to users in messages (e.g. "seeds/x.txt")
     input_metadata: dict[str, str] = field(default_factory=dict)  # stated by a JSONL/Parquet input

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .citation import citation_data
 from .config import SCHEMA_VERSION, SPLITS
+from .gold import GoldStats
 from .normalize import RULES
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ class ReleaseStats:
                        for s in SPLITS}
         self.seeds: list[dict[str, str]] = []
         self.table: list[dict[str, Any]] = []  # the first DOCUMENT_TABLE_LIMIT documents
+        self.gold = GoldStats()
 
     def add(self, doc: "Document") -> None:
         t = self.totals
@@ -67,6 +69,7 @@ class ReleaseStats:
         s["doc_ids"].append(doc.doc_id)
         s["groups"].add(doc.group)
         self.seeds.append({"file": doc.source_file, "sha256": doc.raw_sha256})
+        self.gold.add(doc)
         if len(self.table) < DOCUMENT_TABLE_LIMIT:
             m = doc.metadata
             self.table.append({
@@ -86,7 +89,7 @@ class ReleaseStats:
             "entities": t["entities"],
             "entities_by_source": dict(sorted(self.by_source.items())),
             "model_entities": t["model_entities"],
-            "entities_by_label": {label: {"model": c["model"], "manual": c["manual"], "total": c.total()}
+            "entities_by_label": {label: {"model": c["model"], "manual": c["manual"] + c["adjudication"], "total": c.total()}
                                   for label, c in self.by_label.items()},
             "splits": {name: {**{k: v for k, v in s.items() if k != "groups"}, "groups": sorted(s["groups"])}
                        for name, s in self.splits.items()},
@@ -125,5 +128,11 @@ def manifest(corpus: "Corpus", config: "BuildConfig", stats: ReleaseStats) -> di
         "warnings": [w.format() for w in corpus.warnings],
         "overlays": {"files": len(corpus.overlays),
                      "annotators": sorted({o.annotator for o in corpus.overlays}),
-                     "ops_by_kind": {k: overlays.counts[k] for k in ("add", "remove", "relabel", "resize", "set_metadata")}},
+                     "ops_by_kind": {k: overlays.counts[k] for k in
+                                     ("accept", "add", "remove", "relabel", "resize", "set_metadata")},
+                     "ops_by_status": {k: overlays.status[k] for k in ("needed", "redundant", "stale")},
+                     "adjudications": [{"file": a.file.rsplit("/", 1)[-1], "sha256": a.sha256,
+                                        "decisions": len(a.decisions)} for a in corpus.adjudications]},
+        "coverage": vars(overlays.coverage),
+        "gold": stats.gold.to_json(),
     }

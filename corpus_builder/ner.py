@@ -38,6 +38,11 @@ class ModelIdentity:
     sentence_segmenter: str
     labels: tuple[str, ...]
 
+    @property
+    def ref(self) -> str:
+        """How a release names the model behind an entity."""
+        return f"{self.name} {self.version} sha256:{self.sha256}"
+
     def to_json(self) -> dict[str, object]:
         d = asdict(self)
         d["components"] = list(self.components)

@@ -25,12 +25,14 @@ from typing import Any
 
 import jsonschema
 
-from .document import Document, Entity
+from .document import Document, Entity, OpRef
 from .ner import merge_over_entities
 from .errors import Problem, rel
 
 SCHEMA_FILE = "overlay.schema.json"
-SPAN_KINDS = ("remove", "resize", "relabel", "add")  # order in which ops apply
+SPAN_KINDS = ("accept", "remove", "resize", "relabel", "add")  # order in which ops apply
+REVIEW_KINDS = ("accept", "remove", "relabel", "resize")  # ops that review a model entity
+NEEDED, REDUNDANT, STALE = "needed", "redundant", "stale"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,19 @@ class Op:
     expects: Mapping[str, Any] | None = None
     field: str | None = None
     value: str | None = None
+    kb_id: str | None = None
+    file_sha256: str = ""
+
+    @property
+    def ref(self) -> OpRef:
+        return OpRef(self.annotator, self.id, self.file_sha256)
+
+    @property
+    def reviewed(self) -> tuple[int, int] | None:
+        """The model entity span this op reviews, if it reviews one."""
+        if self.kind not in REVIEW_KINDS or not self.expects:
+            return None
+        return (self.expects["start"], self.expects["end"])
 
     def problem(self, code: str, message: str, suffix: str = "", **kw: Any) -> Problem:
         return Problem(code, message, file=self.file, position=self.pointer + suffix, op_id=self.id, **kw)
@@ -120,6 +135,7 @@ def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None 
     if path.name != stem:
         problems.append(Problem("E403", "file name does not match its doc_id and annotator", file=name,
                                 position="/doc_id", found=path.name, expected=stem, hint=f"rename it to {stem}"))
+    sha = hashlib.sha256(data).hexdigest()
     ops, seen = [], Counter(op.get("id") for op in obj["ops"])
     for i, raw in enumerate(obj["ops"]):
         ptr = f"/ops/{i}"
@@ -132,8 +148,8 @@ def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None 
         ops.append(Op(id=raw["id"], kind=raw["op"], file=name, pointer=ptr, annotator=obj["annotator"],
                       start=int(raw.get("start", 0)), end=int(raw.get("end", 0)), quote=raw.get("quote", ""),
                       label=raw.get("label"), expects=expects, field=raw.get("field"),
-                      value=raw.get("value")))
-    overlay = Overlay(file=name, sha256=hashlib.sha256(data).hexdigest(), doc_id=obj["doc_id"],
+                      value=raw.get("value"), kb_id=raw.get("kb_id"), file_sha256=sha))
+    overlay = Overlay(file=name, sha256=sha, doc_id=obj["doc_id"],
                       annotator=obj["annotator"], text_sha256=obj["text_sha256"],
                       scope=obj.get("scope", "partial"), ops=tuple(ops))
     return overlay, problems
@@ -191,7 +207,8 @@ def check_overlay(overlay: Overlay, doc: Document | None, labels: Iterable[str])
     if overlay.text_sha256 != doc.text_sha256:
         return [Problem("E411", "overlay was written against a different text", file=overlay.file,
                         position="/text_sha256", found=overlay.text_sha256, expected=doc.text_sha256,
-                        hint="the normalized text changed; re-anchor the ops to the new text and update text_sha256")]
+                        hint="the normalized text changed; run `corpus-builder rebase` to map the ops onto the new "
+                             "text (`--write` to save them)")]
     labels = set(labels)
     problems: list[Problem] = []
     model = {(e.start, e.end): e for e in doc.model_entities}
@@ -224,9 +241,51 @@ def check_overlay(overlay: Overlay, doc: Document | None, labels: Iterable[str])
             problems.append(op.problem("E415", "span does not align with token boundaries", "/start",
                                        found=found, expected=_token_hint(doc, op.start, op.end),
                                        hint="extend or shrink the span to whole tokens"))
-        if op.kind in ("remove", "relabel", "resize"):
+        if op.kind in REVIEW_KINDS:
             problems.extend(_check_expects(op, doc, model, labels))
+        elif op_status(op, doc.model_entities) == REDUNDANT:
+            problems.append(_redundant(op))
+    if overlay.scope == "complete":
+        problems.extend(unreviewed(overlay, doc))
     return problems
+
+
+def unreviewed(overlay: Overlay, doc: Document) -> list[Problem]:
+    """A complete review must say something about every model entity."""
+    covered = {op.reviewed for op in overlay.ops}
+    return [Problem("E422", f"model entity {e.label} {e.text!r} [{e.start}, {e.end}) has no op, but the overlay "
+                            "says scope: complete", file=overlay.file, position="/scope",
+                    hint="add an accept, remove, relabel or resize op for it, or set scope to partial")
+            for e in doc.model_entities if e.span not in covered]
+
+
+def _redundant(op: Op) -> Problem:
+    return op.problem("W417", "op is now redundant: the model predicts what it makes", "", severity="warning",
+                      hint="the model changed; drop the op (or keep it: it does no harm)")
+
+
+def op_status(op: Op, model: Iterable[Entity]) -> str:
+    """What an op means against a (possibly different) model's entities: still
+    ``needed``, ``redundant`` (the model now agrees) or ``stale`` (the model now predicts
+    something else there, so the op no longer says what to change)."""
+    by_span = {e.span: e.label for e in model}
+    spans = list(by_span)
+    exp = op.expects or {}
+    old, old_label = (exp.get("start"), exp.get("end")), exp.get("label")
+    new, new_label = (op.start, op.end), op.label or old_label
+
+    def overlaps(span: tuple[int, int]) -> bool:
+        return any(s < span[1] and span[0] < e for s, e in spans)
+
+    if op.kind == "accept":
+        return NEEDED if by_span.get(old) == old_label else STALE
+    if op.kind == "add":
+        return REDUNDANT if by_span.get(new) == new_label else STALE if overlaps(new) else NEEDED
+    if by_span.get(old) == old_label:
+        return NEEDED
+    if op.kind == "remove":
+        return STALE if overlaps(old) else REDUNDANT
+    return REDUNDANT if by_span.get(new) == new_label else STALE
 
 
 def _removed_by(doc: Document, quote: str) -> str | None:
@@ -258,10 +317,14 @@ def _check_expects(op: Op, doc: Document, model: Mapping[tuple[int, int], Entity
     ent = model.get(span)
     seen = f"{ent.label} {ent.text!r}" if ent else "no entity"
     want = f"{exp.get('label')} {exp.get('quote')!r}"
-    if ent is None or ent.label != exp.get("label") or ent.text != exp.get("quote"):
-        problems.append(op.problem("E417", f"the model does not predict what the op expects at {list(span)}",
-                                   "/expects", found=seen, expected=want,
-                                   hint="the model or the text changed; review the op and update `expects`"))
+    if ent is not None and ent.label == exp.get("label") and ent.text == exp.get("quote"):
+        return problems
+    if op_status(op, model.values()) == REDUNDANT:
+        return problems + [_redundant(op)]
+    problems.append(op.problem("E417", f"stale: the model does not predict what the op expects at {list(span)}",
+                               "/expects", found=seen, expected=want,
+                               hint="the model or the text changed; review the op and update `expects` "
+                                    "(`corpus-builder report` lists every op's status)"))
     return problems
 
 
@@ -296,16 +359,19 @@ def apply_ops(text: str, entities: Iterable[Entity], ops: Iterable[Op]) -> tuple
             if claim(span, None, op):
                 layer.pop(span, None)
             continue
+        source = "manual"
         if op.kind == "resize":
             old = (op.expects["start"], op.expects["end"]) if op.expects else span
             label = op.label or (op.expects or {}).get("label")
             if old != span and not claim(old, None, op):
                 continue
             layer.pop(old, None)
+        elif op.kind == "accept":
+            label, source = (op.expects or {}).get("label"), "model"
         else:
             label = op.label
         if claim(span, label, op):
-            layer[span] = Entity(op.start, op.end, text[op.start:op.end], str(label), "manual", op.annotator, op.id)
+            layer[span] = Entity(op.start, op.end, text[op.start:op.end], str(label), source, (op.ref,), op.kb_id)
     result = sorted(layer.values(), key=lambda e: (e.start, e.end))
     for a, b in zip(result, result[1:]):
         if b.start < a.end:
@@ -338,24 +404,48 @@ def apply_metadata(doc: Document, overlays: Iterable[Overlay]) -> list[Problem]:
     return problems
 
 
+@dataclass
+class Coverage:
+    """How much of the corpus a human reviewed (a document is complete when a
+    ``scope: complete`` overlay reviews every model entity in it)."""
+
+    documents: int = 0
+    complete: int = 0
+    characters: int = 0
+    characters_reviewed: int = 0
+    unreviewed: int = 0  # model entities no op reviews
+
+    def line(self) -> str:
+        return (f"coverage: {self.complete}/{self.documents} documents complete "
+                f"({self.characters_reviewed:,}/{self.characters:,} characters reviewed), "
+                f"{self.unreviewed} unreviewed model entities")
+
+
 class Overlays:
-    """Stage: check and apply each document's overlays; counts ops by kind.
+    """Stage: check and apply each document's overlays; counts ops by kind, op status
+    against the model, review coverage and entity links.
 
     Problems are collected, not raised, so one run reports all of them."""
 
     name = "overlays"
 
-    def __init__(self, overlays: Iterable[Overlay], labels: Iterable[str]):
+    def __init__(self, overlays: Iterable[Overlay], labels: Iterable[str], adjudications: Iterable[Any] = ()):
         self.by_doc: dict[str, list[Overlay]] = {}
         for ov in overlays:
             self.by_doc.setdefault(ov.doc_id, []).append(ov)
+        self.adjudications = {a.doc_id: a for a in adjudications}
         self.labels = tuple(labels)
         self.problems: list[Problem] = []
         self.counts: Counter[str] = Counter()
+        self.status: Counter[str] = Counter()  # needed / redundant / stale, over entity ops
+        self.coverage = Coverage()
+        self.links: dict[tuple[str, str], Counter[str | None]] = {}
         self.seen: set[str] = set()
 
     def apply(self, doc: Document) -> Document:
         """Check every op, then apply the sound ones so conflicts among them are found too."""
+        from .adjudication import adjudicate
+
         overlays = self.by_doc.get(doc.doc_id, [])
         self.seen.add(doc.doc_id)
         found: list[Problem] = []
@@ -363,24 +453,76 @@ class Overlays:
         for ov in overlays:
             problems = check_overlay(ov, doc, self.labels)
             found.extend(problems)
-            if any(p.op_id is None for p in problems):
-                continue  # the whole file is unusable (e.g. written against another text)
-            bad = {p.op_id for p in problems}
+            if any(p.code in ("E410", "E411") for p in problems):
+                continue  # the whole file is unusable (written against another text)
+            bad = {p.op_id for p in problems if p.severity == "error"}
             usable.append(replace(ov, ops=tuple(op for op in ov.ops if op.id not in bad)))
+            self.status.update(op_status(op, doc.model_entities) for op in ov.ops if op.kind in SPAN_KINDS)
         found.extend(apply_metadata(doc, usable))
-        doc.entities, conflicts = apply_ops(doc.text, doc.model_entities, ordered_ops(usable))
-        found.extend(conflicts)
+        by_annotator: dict[str, list[Overlay]] = {}
+        for ov in usable:
+            by_annotator.setdefault(ov.annotator, []).append(ov)
+        if len(by_annotator) <= 1:
+            doc.entities, conflicts = apply_ops(doc.text, doc.model_entities, ordered_ops(usable))
+            found.extend(conflicts)
+        else:
+            ops = {a: ordered_ops(ovs) for a, ovs in sorted(by_annotator.items())}
+            for a, annotator_ops in ops.items():
+                doc.layers[a], conflicts = apply_ops(doc.text, doc.model_entities, annotator_ops)
+                found.extend(conflicts)
+            doc.entities, disputes = adjudicate(doc, doc.layers, ops, self.adjudications.get(doc.doc_id), self.labels)
+            found.extend(disputes)
         doc.sentences = merge_over_entities(doc.sentences, [e.span for e in doc.entities])
         for ov in usable:
             self.counts.update(op.kind for op in ov.ops)
+        self._cover(doc, overlays)
+        for e in doc.entities:
+            self.links.setdefault((e.text, e.label), Counter())[e.kb_id] += 1
         self.problems.extend(found)
         return doc
+
+    def _cover(self, doc: Document, overlays: list[Overlay]) -> None:
+        complete = [ov for ov in overlays if ov.scope == "complete" and ov.text_sha256 == doc.text_sha256]
+        if complete:
+            covered = [{op.reviewed for op in ov.ops} for ov in complete]
+            missing = {e.span for e in doc.model_entities if any(e.span not in c for c in covered)}
+        else:
+            reviewed = {op.reviewed for ov in overlays for op in ov.ops}
+            missing = {e.span for e in doc.model_entities if e.span not in reviewed}
+        c = self.coverage
+        c.documents += 1
+        c.characters += len(doc.text)
+        c.unreviewed += len(missing)
+        if complete and not missing:
+            doc.reviewed = True
+            c.complete += 1
+            c.characters_reviewed += len(doc.text)
 
     def __call__(self, docs: Iterable[Document]):
         for doc in docs:
             yield self.apply(doc)
 
     def unknown_documents(self) -> list[Problem]:
-        """Overlays whose document never came through (call after the stream ends)."""
-        return [p for doc_id, ovs in sorted(self.by_doc.items()) if doc_id not in self.seen
-                for ov in ovs for p in check_overlay(ov, None, self.labels)]
+        """Overlays and adjudications whose document never came through, and links
+        that disagree across the corpus (call after the stream ends)."""
+        problems = [p for doc_id, ovs in sorted(self.by_doc.items()) if doc_id not in self.seen
+                    for ov in ovs for p in check_overlay(ov, None, self.labels)]
+        problems += [Problem("E410", "unknown doc_id", file=adj.file, position="/doc_id", found=doc_id,
+                             hint="name a document of the seeds folder") for doc_id, adj in sorted(self.adjudications.items())
+                     if doc_id not in self.seen]
+        return problems + self.link_problems()
+
+    def link_problems(self) -> list[Problem]:
+        """One referent, one id: a mention text and label linked to two ids is an error;
+        linked in one place and not in another is a warning."""
+        problems = []
+        for (text, label), ids in sorted(self.links.items()):
+            linked = sorted(i for i in ids if i is not None)
+            if len(linked) > 1:
+                problems.append(Problem("E445", f"{label} {text!r} is linked to different ids", found=", ".join(linked),
+                                        hint="give every mention of one referent the same kb_id (or NIL)"))
+            elif linked and ids[None]:
+                problems.append(Problem("W446", f"{label} {text!r} is linked ({linked[0]}) in {ids[linked[0]]} places "
+                                                f"but not in {ids[None]}", severity="warning",
+                                        hint="add the kb_id to the ops of the other mentions"))
+        return problems

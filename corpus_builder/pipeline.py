@@ -21,7 +21,8 @@ from .ingest import Ingest
 from .cache import NERCache
 from .ner import NER, ModelIdentity, cache_salt, load_pipeline, prepare_pipeline
 from .normalize import Normalizer
-from .overlays import Overlay, Overlays, load_overlays
+from .adjudication import FOLDER, load_adjudications
+from .overlays import Overlay, Overlays, load_annotators, load_overlays
 from .splits import Splits
 
 
@@ -33,6 +34,7 @@ class Corpus:
     model: ModelIdentity
     overlays: list[Overlay]
     stages: dict[str, object]
+    adjudications: list[Any] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
@@ -60,6 +62,9 @@ class Pipeline:
         self.start = time.perf_counter()
         self.config = config
         self.overlays, self.problems = load_overlays(config.annotations, config.schema_dir)
+        self.adjudications, found = load_adjudications(config.annotations / FOLDER, config.schema_dir,
+                                                       load_annotators(config.annotations, config.schema_dir)[0])
+        self.problems += found
         if nlp is None:
             nlp, identity = load_pipeline(config.model)
             if config.model_sha256 and not config.model_override and identity.sha256 != config.model_sha256:
@@ -77,7 +82,7 @@ class Pipeline:
             Normalizer(),
             Dedup(),
             self._ner(nlp, identity, config, processes, None),
-            Overlays(self.overlays, identity.labels),
+            Overlays(self.overlays, identity.labels, self.adjudications),
             Splits(config.split_pins),
         ]
         self.times: dict[str, float] = {}
@@ -108,6 +113,8 @@ class Pipeline:
         for stage in self.stages:
             problems.extend(getattr(stage, "problems", []))
         problems.extend(by_name["overlays"].unknown_documents())
+        warnings = list(by_name["dedup"].warnings) + [p for p in problems if p.severity == "warning"]
+        problems = [p for p in problems if p.severity != "warning"]
         # time charged to a stage includes the stages upstream of it; report each stage's own share
         names = [s.name for s in self.stages]
         own = {n: self.times.get(n, 0.0) - (self.times.get(names[i - 1], 0.0) if i else 0.0)
@@ -116,9 +123,10 @@ class Pipeline:
             documents=documents or [],
             model=self.identity,
             overlays=self.overlays,
+            adjudications=self.adjudications,
             stages={**by_name, "seconds": own},
             problems=problems,
-            warnings=list(by_name["dedup"].warnings),
+            warnings=warnings,
             seconds=time.perf_counter() - self.start,
         )
 

@@ -211,7 +211,7 @@ class ReleaseWriter:
     """Streams documents into the Parquet shards of both configs, then writes the card,
     datasheet, citation, manifest, Croissant metadata and checksums."""
 
-    def __init__(self, config: "BuildConfig", labels: tuple[str, ...], folder: Path):
+    def __init__(self, config: "BuildConfig", labels: tuple[str, ...], folder: Path, model: str | None = None):
         from .assemble import document_features, document_row, ner_features, ner_rows
         from .config import SPLITS
         from .manifest import ReleaseStats
@@ -219,7 +219,7 @@ class ReleaseWriter:
         self.config, self.folder, self.labels = config, folder, list(labels)
         text_license = config.dataset.text_license
         self.configs = {
-            "documents": (document_features(self.labels), lambda d: [document_row(d, self.labels, text_license)]),
+            "documents": (document_features(self.labels), lambda d: [document_row(d, self.labels, text_license, model)]),
             "ner": (ner_features(self.labels), lambda d: ner_rows(d, self.labels)),
         }
         self.writers = {(name, split): ShardWriter(folder / "data" / name, split, features, SHARD_ROWS[name])

@@ -1,5 +1,6 @@
 """Overlay loading, checking and applying, on a blank pipeline with an entity ruler."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -106,16 +107,114 @@ def test_overlapping_and_contradicting_ops(ruler_project, ruler_nlp):
     write_overlay(project / "annotations", overlay(doc, [
         {"id": "x", "op": "add", **span(doc, "Ban Ki-moon will"), "label": "PERSON"},
         {"id": "g1", "op": "relabel", **span(doc, "Gaza"), "label": "LOC", "expects": model_ent(doc, "Gaza")},
+        {"id": "g2", "op": "accept", **span(doc, "Gaza"), "expects": model_ent(doc, "Gaza")},
     ]))
-    write_overlay(project / "annotations", overlay(doc, [
-        {"id": "g2", "op": "relabel", **span(doc, "Gaza"), "label": "GPE", "expects": model_ent(doc, "Gaza")},
-    ], "ann-b"))
     problems = validate(load_config(project), ruler_nlp)
     codes = {(p.code, p.op_id) for p in problems}
     assert ("E421", "x") in codes  # the add overlaps the model's "Ban Ki-moon"
-    assert ("E420", "g2") in codes  # ann-b contradicts ann-a on the same span
+    assert ("E420", "g1") in codes  # accepting GPE contradicts relabelling to LOC in the same layer
 
 
+def review_all(doc, annotator: str, decide=lambda e: None) -> dict:
+    """A complete overlay: ``decide(entity)`` gives an op dict or None (= accept)."""
+    ops = []
+    for i, e in enumerate(doc.model_entities):
+        exp = {"start": e.start, "end": e.end, "quote": e.text, "label": e.label}
+        op = decide(e) or {"op": "accept", "start": e.start, "end": e.end, "quote": e.text}
+        ops.append({"id": f"{annotator}-{i}", **op, "expects": exp})
+    return overlay(doc, ops, annotator) | {"scope": "complete"}
+
+
+def test_complete_scope_requires_an_op_for_every_model_entity(ruler_project, ruler_nlp):
+    project, doc = ruler_project
+    ov = review_all(doc, "ann-a")
+    dropped = ov["ops"].pop(3)
+    write_overlay(project / "annotations", ov)
+    corpus = run(load_config(project), ruler_nlp)
+    e422 = [p for p in corpus.problems if p.code == "E422"]
+    assert len(e422) == 1 and f"[{dropped['start']}, {dropped['end']})" in e422[0].message
+    assert e422[0].file.endswith(f"{DOC}.ann-a.json") and e422[0].hint
+    cov = corpus.stages["overlays"].coverage
+    assert (cov.documents, cov.complete, cov.unreviewed) == (5, 0, 1 + sum(
+        len(d.model_entities) for d in corpus.documents if d.doc_id != DOC))
+    ov["ops"].append(dropped)
+    write_overlay(project / "annotations", ov)
+    corpus = run(load_config(project), ruler_nlp)
+    assert corpus.problems == []
+    cov = corpus.stages["overlays"].coverage
+    assert (cov.complete, cov.characters_reviewed) == (1, len(doc.text))
+    out = next(d for d in corpus.documents if d.doc_id == DOC)
+    assert [e.span for e in out.entities] == [e.span for e in doc.model_entities]
+    assert all(e.source == "model" and e.annotator == "ann-a" and len(e.refs[0].file_sha256) == 64
+               for e in out.entities)
+
+
+def test_two_annotators_need_adjudication_and_the_release_uses_it(ruler_project, ruler_nlp):
+    project, doc = ruler_project
+    gaza = model_ent(doc, "Gaza")
+    relabel = lambda label: lambda e: {"op": "relabel", "start": e.start, "end": e.end, "quote": e.text,
+                                       "label": label} if e.span == (gaza["start"], gaza["end"]) else None
+    write_overlay(project / "annotations", review_all(doc, "ann-a", relabel("LOC")))
+    write_overlay(project / "annotations", review_all(doc, "ann-b"))
+    corpus = run(load_config(project), ruler_nlp)
+    e440 = [p for p in corpus.problems if p.code == "E440"]
+    gaza_i = next(i for i, e in enumerate(doc.model_entities) if e.text == "Gaza")
+    assert len(e440) == 1 and e440[0].found == f"ann-a/ann-a-{gaza_i}, ann-b/ann-b-{gaza_i}"
+    adj = project / "annotations" / "adjudication"
+    adj.mkdir()
+    decision = {"id": "d1", "resolves": [f"ann-a/ann-a-{gaza_i}"],
+                "entities": [{"start": gaza["start"], "end": gaza["end"], "quote": "Gaza", "label": "LOC"}]}
+    body = {"schema_version": "1.0", "doc_id": DOC, "adjudicator": "schema", "text_sha256": doc.text_sha256,
+            "decisions": [decision]}
+    (adj / f"{DOC}.json").write_text(json.dumps(body), encoding="utf-8")
+    corpus = run(load_config(project), ruler_nlp)
+    assert [(p.code, p.found) for p in corpus.problems] == [("E442", f"ann-b/ann-b-{gaza_i}")]
+    decision["resolves"].append(f"ann-b/ann-b-{gaza_i}")
+    (adj / f"{DOC}.json").write_text(json.dumps(body), encoding="utf-8")
+    corpus = run(load_config(project), ruler_nlp)
+    assert corpus.problems == []
+    out = next(d for d in corpus.documents if d.doc_id == DOC)
+    decided = next(e for e in out.entities if e.span == (gaza["start"], gaza["end"]))
+    assert (decided.label, decided.source, [str(r) for r in decided.refs]) == (
+        "LOC", "adjudication", ["schema/d1", f"ann-a/ann-a-{gaza_i}"])
+    agreed = next(e for e in out.entities if e.text == "Ban Ki-moon")
+    assert agreed.source == "model" and [r.annotator for r in agreed.refs] == ["ann-a", "ann-b"]
+    assert set(out.layers) == {"ann-a", "ann-b"}
+
+
+def test_op_status_against_another_model(ruler_project, ruler_nlp):
+    """Ops written for one model, read against another: needed, redundant or stale."""
+    from corpus_builder.document import Entity
+    from corpus_builder.overlays import Op, op_status
+
+    def op(kind, start, end, label=None, expects=None):
+        return Op("o", kind, "f", "/ops/0", "a", start, end, "x", label, expects)
+
+    ent = lambda s, e, label: Entity(s, e, "x", label)
+    exp = {"start": 0, "end": 4, "quote": "x", "label": "ORG"}
+    assert op_status(op("remove", 0, 4, expects=exp), [ent(0, 4, "ORG")]) == "needed"
+    assert op_status(op("remove", 0, 4, expects=exp), []) == "redundant"
+    assert op_status(op("remove", 0, 4, expects=exp), [ent(0, 2, "GPE")]) == "stale"
+    assert op_status(op("relabel", 0, 4, "GPE", exp), [ent(0, 4, "GPE")]) == "redundant"
+    assert op_status(op("relabel", 0, 4, "GPE", exp), [ent(0, 4, "LOC")]) == "stale"
+    assert op_status(op("resize", 0, 8, None, exp), [ent(0, 8, "ORG")]) == "redundant"
+    assert op_status(op("add", 5, 9, "DATE"), [ent(5, 9, "DATE")]) == "redundant"
+    assert op_status(op("add", 5, 9, "DATE"), [ent(6, 9, "DATE")]) == "stale"
+    assert op_status(op("add", 5, 9, "DATE"), [ent(0, 4, "ORG")]) == "needed"
+    assert op_status(op("accept", 0, 4, expects=exp), [ent(0, 4, "ORG")]) == "needed"
+    assert op_status(op("accept", 0, 4, expects=exp), [ent(0, 4, "GPE")]) == "stale"
+
+
+def test_links_must_agree_across_the_corpus(ruler_project, ruler_nlp):
+    project, doc = ruler_project
+    first = span(doc, "Ban Ki-moon", 0)
+    second = span(doc, "Ban Ki-moon", 1)
+    write_overlay(project / "annotations", overlay(doc, [
+        {"id": "l1", "op": "accept", **first, "kb_id": "Q1253", "expects": model_ent(doc, "Ban Ki-moon", 0)},
+        {"id": "l2", "op": "accept", **second, "kb_id": "Q1", "expects": model_ent(doc, "Ban Ki-moon", 1)},
+    ]))
+    corpus = run(load_config(project), ruler_nlp)
+    assert [(p.code, p.found) for p in corpus.problems] == [("E445", "Q1, Q1253")]
 def test_file_name_must_match_content(ruler_project, ruler_nlp):
     project, doc = ruler_project
     (project / "annotations" / "renamed.json").write_text(

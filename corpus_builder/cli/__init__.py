@@ -11,7 +11,9 @@ from typer.exceptions import TyperException
 from ..errors import CorpusError, ExitCode
 from ._app import app
 from . import build as _build, diff as _diff, publish as _publish, release as _release  # noqa: F401
+from . import agreement as _agreement, report as _report  # noqa: F401
 from . import validate as _validate, verify as _verify  # noqa: F401  (register commands)
+from . import rebase as _rebase  # noqa: F401  (register the rebase command)
 
 
 def main() -> None:

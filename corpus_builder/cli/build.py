@@ -13,6 +13,7 @@ from spacy.language import Language
 
 from ..config import BuildConfig, load_config
 from ..errors import CorpusError, Problem, rel
+from ..rebase import save_snapshot
 from ..pipeline import Corpus, Pipeline
 from ..publish import ReleaseWriter, output_lock, promote, staging, sync_top_level
 from ._app import app
@@ -51,9 +52,12 @@ def build(config: BuildConfig, nlp: Language | None = None, sync_datasheet: Path
 
 def _release(pipeline: Pipeline, config: BuildConfig, progress: bool) -> tuple[Corpus, dict[str, Any], str]:
     with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
-        writer = ReleaseWriter(config, pipeline.identity.labels, tmp)
+        writer = ReleaseWriter(config, pipeline.identity.labels, tmp, pipeline.identity.ref)
+        annotated = {o.doc_id for o in pipeline.overlays}
         for doc in tqdm(pipeline, desc="build", unit="doc", disable=not progress, mininterval=1.0):
             writer.add(doc)
+            if config.cache is not None and doc.doc_id in annotated:
+                save_snapshot(config.cache, doc.text)  # what `rebase` maps from after a rule change
         corpus = pipeline.finish()
         for warning in corpus.warnings:
             print(f"warning: {warning.format()}", file=sys.stderr)
@@ -82,6 +86,9 @@ def summary(report: BuildReport) -> str:
             f"{k} {v:.2f}" + (f" ({c['documents'] / v:,.0f})" if v > 0 else "") for k, v in secs.items())
         + f"; total {report.corpus.seconds:.2f} ({c['documents'] / max(report.corpus.seconds, 1e-9):,.1f})",
     ]
+    lines.append(f"  {report.corpus.stages['overlays'].coverage.line()}")
+    status = report.manifest["overlays"]["ops_by_status"]
+    lines.append("  ops against this model: " + ", ".join(f"{v} {k}" for k, v in status.items()))
     cache = report.corpus.stages["ner"].cache
     if cache is not None:
         c = cache.counts

@@ -33,7 +33,9 @@ def validate_cli(
     config = load_config(project)
     override = model is not None and model != config.model
     config = config.with_overrides(seeds=seeds, annotations=annotations, model=model, model_override=override)
-    problems = validate(config)
+    corpus = run(config)
+    problems = corpus.problems + corpus.warnings
+    print(corpus.stages["overlays"].coverage.line(), file=sys.stderr)
     for warning in (p for p in problems if p.severity == "warning"):
         print(f"warning: {warning.format()}", file=sys.stderr)
     errors = [p for p in problems if p.severity == "error"]
