@@ -513,14 +513,17 @@ class Overlays:
         return problems + self.link_problems()
 
     def link_problems(self) -> list[Problem]:
-        """One referent, one id: a mention text and label linked to two ids is an error;
-        linked in one place and not in another is a warning."""
+        """One referent, one id: a mention text and label linked to two ids, or linked in
+        one place and not in another, is reported (a name can have two referents, so
+        these are warnings for a person to check)."""
         problems = []
         for (text, label), ids in sorted(self.links.items()):
             linked = sorted(i for i in ids if i is not None)
             if len(linked) > 1:
-                problems.append(Problem("E445", f"{label} {text!r} is linked to different ids", found=", ".join(linked),
-                                        hint="give every mention of one referent the same kb_id (or NIL)"))
+                problems.append(Problem("W445", f"{label} {text!r} is linked to different ids", found=", ".join(linked),
+                                        severity="warning",
+                                        hint="fine if the mentions name different referents (Gaza the Strip, Gaza "
+                                             "the city); otherwise give every mention of one referent one kb_id"))
             elif linked and ids[None]:
                 problems.append(Problem("W446", f"{label} {text!r} is linked ({linked[0]}) in {ids[linked[0]]} places "
                                                 f"but not in {ids[None]}", severity="warning",
