@@ -280,7 +280,8 @@ def op_status(op: Op, model: Iterable[Entity]) -> str:
     if op.kind == "accept":
         return NEEDED if by_span.get(old) == old_label else STALE
     if op.kind == "add":
-        return REDUNDANT if by_span.get(new) == new_label else STALE if overlaps(new) else NEEDED
+        # an add states no `expects`, so it cannot go stale; a clash with a new prediction is an overlap (E421)
+        return REDUNDANT if by_span.get(new) == new_label else NEEDED
     if by_span.get(old) == old_label:
         return NEEDED
     if op.kind == "remove":
