@@ -141,34 +141,34 @@ CASES = [
          f"[E402] annotations/{SEED}.maintainer-a.json at /ops/1: schema violation: 'quote' is a required property"),
     Case("overlay: offsets outside the text", overlay(add_op(
         {"id": "op-x", "op": "add", "start": 99999, "end": 100005, "quote": "Gaza", "label": "GPE"})), 1,
-         f"[E413] annotations/{SEED}.maintainer-a.json at /ops/2/start: op 'op-x': span [99999, 100005)"),
+         f"[E413] annotations/{SEED}.maintainer-a.json at /ops/{len(OVERLAY['ops'])}/start: op 'op-x': span [99999, 100005)"),
     Case("overlay: negative offset", overlay(add_op(
         {"id": "op-x", "op": "add", "start": -4, "end": 0, "quote": "Gaza", "label": "GPE"})), 1,
-         f"[E402] annotations/{SEED}.maintainer-a.json at /ops/2/start: schema violation: -4 is less than the minimum"),
+         f"[E402] annotations/{SEED}.maintainer-a.json at /ops/{len(OVERLAY['ops'])}/start: schema violation: -4 is less than the minimum"),
     Case("overlay: reversed offsets", overlay(add_op(
         {"id": "op-x", "op": "add", "start": NES + 6, "end": NES, "quote": "Martin", "label": "PERSON"})), 1,
-         f"[E413] annotations/{SEED}.maintainer-a.json at /ops/2/start: op 'op-x': span [{NES + 6}, {NES})"),
+         f"[E413] annotations/{SEED}.maintainer-a.json at /ops/{len(OVERLAY['ops'])}/start: op 'op-x': span [{NES + 6}, {NES})"),
     Case("overlay: quote mismatch", overlay(add_op(
         {"id": "op-x", "op": "add", "start": NES, "end": NES + 14, "quote": "Martin Nesirki", "label": "PERSON"})), 1,
          "(found 'Martin Nesirky', expected 'Martin Nesirki')"),
     Case("overlay: overlapping spans", overlay(add_op(
         {"id": "op-x", "op": "add", "start": BAN, "end": BAN + 16, "quote": "Ban Ki-moon will", "label": "PERSON"})), 1,
-         f"[E421] annotations/{SEED}.maintainer-a.json at /ops/2: op 'op-x': entities overlap"),
+         f"[E421] annotations/{SEED}.maintainer-a.json at /ops/{len(OVERLAY['ops'])}: op 'op-x': entities overlap"),
     Case("overlay: unknown label", overlay(add_op(
         {"id": "op-x", "op": "add", "start": NES, "end": NES + 14, "quote": "Martin Nesirky", "label": "HUMAN"})), 1,
-         f"[E412] annotations/{SEED}.maintainer-a.json at /ops/2/label: op 'op-x': unknown label (found 'HUMAN'"),
+         f"[E412] annotations/{SEED}.maintainer-a.json at /ops/{len(OVERLAY['ops'])}/label: op 'op-x': unknown label (found 'HUMAN'"),
     Case("overlay: unknown doc id", overlay(lambda ov: ov.update(doc_id="999_unknown"), "999_unknown.maintainer-a.json"), 1,
          "[E410] annotations/999_unknown.maintainer-a.json at /doc_id: unknown doc_id"),
     Case("overlay: unknown annotator", overlay(lambda ov: ov.update(annotator="stranger"), f"{SEED}.stranger.json"), 1,
          f"[E406] annotations/{SEED}.stranger.json at /annotator: unknown annotator (found 'stranger'"),
     Case("overlay: duplicate op ids", overlay(add_op(
         {"id": "op-001", "op": "add", "start": NES, "end": NES + 14, "quote": "Martin Nesirky", "label": "PERSON"})), 1,
-         f"[E404] annotations/{SEED}.maintainer-a.json at /ops/2/id: op 'op-001': duplicate op id"),
+         f"[E404] annotations/{SEED}.maintainer-a.json at /ops/{len(OVERLAY['ops'])}/id: op 'op-001': duplicate op id"),
     Case("overlay: two ops contradict each other", second_annotator, 1,
          f"[E420] annotations/{SEED}.maintainer-b.json at /ops/0/value: op 'op-001': contradicts op 'op-001'"),
     Case("overlay: op on text removed by normalization", overlay(add_op(
         {"id": "op-x", "op": "add", "start": 0, "end": 23, "quote": "APN New Zealand Limited", "label": "ORG"})), 1,
-         f"[E418] annotations/{SEED}.maintainer-a.json at /ops/2/quote: op 'op-x': the quote is text that normalization "
+         f"[E418] annotations/{SEED}.maintainer-a.json at /ops/{len(OVERLAY['ops'])}/quote: op 'op-x': the quote is text that normalization "
          "removed (rule copyright_footer)"),
     Case("overlay: id with ../ or a path separator", overlay(lambda ov: ov.update(doc_id="../000_609d6079c7c3312f")), 1,
          f"[E402] annotations/{SEED}.maintainer-a.json at /doc_id: schema violation: '../000_609d6079c7c3312f' does not match"),

@@ -18,7 +18,9 @@ def ner_counts(corpus) -> dict:
 
 
 def layers(corpus) -> list:
-    return [(d.doc_id, d.tokens, d.sentences, d.model_entities, d.entities) for d in corpus.documents]
+    """What the NER cache determines (entity provenance names the overlay file's sha256, which an edit changes)."""
+    return [(d.doc_id, d.tokens, d.sentences, d.model_entities, [(e.span, e.label) for e in d.entities])
+            for d in corpus.documents]
 
 
 def test_put_get_and_damaged_entries(tmp_path: Path):
