@@ -86,3 +86,11 @@ def test_report_for_a_second_model_says_needed_redundant_stale(project, ruler_nl
     codes = {(p.code, p.op_id) for p in corpus.problems + corpus.warnings}
     assert ("E417", "t-stale") in codes and ("W417", "t-redundant") in codes
     assert not any(op_id == "t-needed" for _, op_id in codes)
+
+
+def test_links_use_only_verified_qids():
+    """GUIDELINES 6: a QID is used only when two public sources pair it with its referent."""
+    verified = {v["qid"] for v in json.loads((ROOT / "docs" / "wikidata-evidence.json").read_text("utf-8"))["verified"].values()}
+    used = {op["kb_id"] for f in (ROOT / "annotations").glob("*.*.json")
+            for op in json.loads(f.read_text("utf-8"))["ops"] if "kb_id" in op}
+    assert used and used <= verified | {"NIL"}, used - verified
