@@ -477,8 +477,9 @@ class Overlays:
         for ov in usable:
             self.counts.update(op.kind for op in ov.ops)
         self._cover(doc, overlays)
-        for e in doc.entities:
-            self.links.setdefault((e.text, e.label), Counter())[e.kb_id] += 1
+        if overlays:  # links are checked where annotators worked; unreviewed documents have none
+            for e in doc.entities:
+                self.links.setdefault((e.text, e.label), Counter())[e.kb_id] += 1
         self.problems.extend(found)
         return doc
 
