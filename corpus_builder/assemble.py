@@ -102,15 +102,18 @@ def document_row(doc: Document, labels: Sequence[str], default_license: str | No
     }
 
 
-def iob_tags(tokens: Sequence[tuple[int, int]], doc: Document, labels: Sequence[str]) -> list[int]:
-    """IOB2 tag ids for one sentence's ``tokens``; its entities must cover whole tokens."""
-    names = {n: i for i, n in enumerate(iob_names(labels))}
+def iob_tags(tokens: Sequence[tuple[int, int]], doc: Document, labels: Sequence[str],
+             names: dict[str, int] | None = None, entities: Sequence[Any] | None = None) -> list[int]:
+    """IOB2 tag ids for one sentence's ``tokens``; its entities must cover whole tokens.
+    ``names`` (tag name -> id) and ``entities`` (those that may touch the sentence) save
+    recomputing them per sentence."""
+    names = names or {n: i for i, n in enumerate(iob_names(labels))}
     tags = [0] * len(tokens)
     if not tokens:
         return tags
     starts = [s for s, _ in tokens]
     lo, hi = tokens[0][0], tokens[-1][1]
-    for ent in doc.entities:
+    for ent in doc.entities if entities is None else entities:
         if ent.end <= lo or ent.start >= hi:
             continue
         i = bisect_left(starts, ent.start)
@@ -126,8 +129,12 @@ def iob_tags(tokens: Sequence[tuple[int, int]], doc: Document, labels: Sequence[
 def ner_rows(doc: Document, labels: Sequence[str]) -> list[dict[str, Any]]:
     rows = []
     starts = [s for s, _ in doc.tokens]
+    names = {n: i for i, n in enumerate(iob_names(labels))}
+    ents = sorted(doc.entities, key=lambda e: e.start)
+    ent_ends = [e.end for e in ents]  # non-overlapping: sorted by start means sorted by end
     for n, (s, e) in enumerate(doc.sentences):
         toks = doc.tokens[bisect_left(starts, s):bisect_left(starts, e)]
+        near = ents[bisect_right(ent_ends, s):bisect_left(ent_ends, e) + 1]  # may touch [s, e)
         rows.append({
             "id": f"{doc.doc_id}-{n:04d}",
             "doc_id": doc.doc_id,
@@ -137,6 +144,6 @@ def ner_rows(doc: Document, labels: Sequence[str]) -> list[dict[str, Any]]:
             "tokens": [doc.text[a:b] for a, b in toks],
             "token_starts": [a for a, _ in toks],
             "token_ends": [b for _, b in toks],
-            "ner_tags": iob_tags(toks, doc, labels),
+            "ner_tags": iob_tags(toks, doc, labels, names, near),
         })
     return rows

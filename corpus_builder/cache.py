@@ -1,10 +1,17 @@
-"""NER cache: the model's output per document, keyed so it is reused only when it
-would be recomputed identically.
+"""Caches of per-document work, keyed so an entry is reused only when it would be
+recomputed identically.
 
-Key = sha256(normalized text sha256, model fingerprint, components, sentence
-segmenter, spaCy version, the NER stage's own source). Editing overlays, metadata
-or documentation reuses every entry; changing the model or a normalization rule
-misses exactly the documents whose input changed. Entries are written to a
+NER cache key = sha256(normalized text sha256, model fingerprint, components,
+sentence segmenter, spaCy version, the NER stage's own source). Editing overlays,
+metadata or documentation reuses every entry; changing the model or a
+normalization rule misses exactly the documents whose input changed.
+
+Normalization cache key = sha256(raw text sha256, the record's input metadata,
+the normalization code and ftfy's version): a rebuild after an overlay edit does
+not normalize again.
+
+Entries are msgpack (fast to decode: a rebuild reads one per document) behind a
+header holding the key and the sha256 of the body. They are written to a
 temporary file, flushed and renamed, so an interrupted build or two builds at once
 can never leave a half-written entry; an entry that fails its checksum is ignored
 and rewritten.
@@ -20,49 +27,54 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
+from srsly.msgpack import _Packer, _unpackb  # the plain codec: srsly's wrappers look up plugin hooks per call
+
+FORMAT = 2
+MAGIC = b"CBC2"
+SUFFIX = ".bin"
 
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class NERCache:
+class Store:
+    """Content-addressed, checksummed, atomically written entries in ``folder``."""
+
     def __init__(self, folder: Path, salt: dict[str, Any]):
         self.folder = Path(folder)
         self.salt = _sha(json.dumps({"format": FORMAT, **salt}, sort_keys=True).encode())
         self.counts: Counter[str] = Counter()
 
-    def key(self, text_sha256: str) -> str:
-        return _sha(f"{self.salt}:{text_sha256}".encode())
+    def key(self, *parts: str) -> str:
+        return _sha(":".join((self.salt, *parts)).encode())
 
     def path(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
+        return self.folder / key[:2] / f"{key}{SUFFIX}"
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(self, key: str) -> Any | None:
         try:
-            entry = json.loads(self.path(key).read_bytes())
-            payload = entry["payload"]
-            if entry["key"] != key or entry["sha256"] != _sha(json.dumps(payload, sort_keys=True).encode()):
-                raise ValueError("checksum")
+            data = self.path(key).read_bytes()
+            body = _check(data, key)
+            payload = _unpackb(body, raw=False, use_list=True)
         except FileNotFoundError:
             self.counts["misses"] += 1
             return None
-        except (OSError, ValueError, KeyError, TypeError):
-            self.counts["corrupt"] += 1  # unreadable or half-written by something else: recompute
+        except Exception:  # unreadable, half-written or undecodable (msgpack raises several types): recompute
+            self.counts["corrupt"] += 1
             return None
         self.counts["hits"] += 1
         return payload
 
-    def put(self, key: str, payload: dict[str, Any]) -> None:
+    def put(self, key: str, payload: Any) -> None:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        body = json.dumps({"key": key, "sha256": _sha(json.dumps(payload, sort_keys=True).encode()),
-                           "payload": payload}, sort_keys=True).encode()
+        body = _Packer(use_bin_type=True).pack(payload)
+        data = MAGIC + bytes.fromhex(key) + hashlib.sha256(body).digest() + body
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(body)
+                fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)  # atomic: readers see the old entry or the whole new one
@@ -72,15 +84,33 @@ class NERCache:
         self.counts["writes"] += 1
 
 
+def _check(data: bytes, key: str) -> bytes:
+    """The body of an entry, if its header names ``key`` and its checksum holds."""
+    head = len(MAGIC)
+    if data[:head] != MAGIC or data[head:head + 32].hex() != key:
+        raise ValueError("not this entry")
+    body = data[head + 64:]
+    if hashlib.sha256(body).digest() != data[head + 32:head + 64]:
+        raise ValueError("checksum")
+    return body
+
+
+class NERCache(Store):
+    """The model's output per normalized text."""
+
+    def key(self, text_sha256: str) -> str:  # type: ignore[override]
+        return super().key(text_sha256)
+
+
 def check_cache(folder: Path) -> dict[str, int]:
     """Count valid and corrupt entries (used by the crash tests)."""
     counts = {"entries": 0, "corrupt": 0}
-    for path in Path(folder).glob("*/*.json"):
+    for path in Path(folder).glob(f"*/*{SUFFIX}"):
         counts["entries"] += 1
         try:
-            entry = json.loads(path.read_bytes())
-            ok = entry["key"] == path.stem and entry["sha256"] == _sha(json.dumps(entry["payload"], sort_keys=True).encode())
-        except (OSError, ValueError, KeyError, TypeError):
+            _unpackb(_check(path.read_bytes(), path.stem), raw=False)
+            ok = True
+        except Exception:  # any failure to read or decode is a corrupt entry
             ok = False
         counts["corrupt"] += not ok
     return counts

@@ -88,7 +88,8 @@ class Dedup:
                     hint=f"both normalize to the same text; remove one of {first} and {doc.where}"))
                 continue
             self.by_sha[doc.text_sha256] = doc.where
-            sig = signature(shingles(doc.text))
+            sig = (np.frombuffer(doc.signature, dtype=np.uint64) if doc.signature is not None
+                   else signature(shingles(doc.text)))
             candidates: set[int] = set()
             keys = [hash((band, sig[band * rows:(band + 1) * rows].tobytes())) for band in range(BANDS)]
             for key in keys:

@@ -78,6 +78,7 @@ class Document:
     # reviewed the document (for agreement; the release uses the adjudicated ``entities``)
     layers: dict[str, list[Entity]] = field(default_factory=dict)
     reviewed: bool = False  # a complete review covers every model entity: ``entities`` is gold
+    signature: bytes | None = None  # MinHash of the text, when a cache already holds it (see dedup)
     split: str | None = None
     origin: str = ""  # the file as shown to users in messages (e.g. "seeds/x.txt")
     input_metadata: dict[str, str] = field(default_factory=dict)  # stated by a JSONL/Parquet input

@@ -9,6 +9,8 @@ sentence and a sentence never splits an entity (see :func:`sentence_spans`).
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -174,11 +176,16 @@ def sentence_spans(doc: Doc, entities: Iterable[tuple[int, int]] = ()) -> list[t
 
 
 def merge_over_entities(spans: list[tuple[int, int]], entities: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Join adjacent sentences whenever an entity runs across the boundary between them."""
+    """Join adjacent sentences whenever an entity runs across the boundary between them.
+
+    Entities do not overlap, so sorted by start they are sorted by end too: the last
+    one starting before a sentence is the only one that can cross into it."""
     ents = sorted(entities)
+    starts = [s for s, _ in ents]
     out: list[list[int]] = []
     for s, e in spans:
-        if out and any(es < s and ee > out[-1][1] for es, ee in ents):
+        i = bisect_left(starts, s) - 1
+        if out and i >= 0 and ents[i][1] > out[-1][1]:
             out[-1][1] = e
         else:
             out.append([s, e])
@@ -222,16 +229,18 @@ class NER:
             trimmed += (s, e) != (ent.start_char, ent.end_char)
             ents.append([s, e, ent.label_])
         return {
-            "tokens": [[t.idx, t.idx + len(t)] for t in parsed if not t.is_space],
+            # flat [start0, end0, start1, end1, ...]: a cache entry per document decodes fast
+            "tokens": [x for t in parsed if not t.is_space for x in (t.idx, t.idx + len(t))],
             "entities": ents,
-            "sentences": [list(span) for span in sentence_spans(parsed)],
+            "sentences": [x for span in sentence_spans(parsed) for x in span],
             "counts": {"trimmed_whitespace": trimmed, "dropped_whitespace_entity": dropped},
         }
 
     def annotate(self, doc: Document, result: dict) -> Document:
-        doc.tokens = [(s, e) for s, e in result["tokens"]]
+        tokens, sentences = result["tokens"], result["sentences"]
+        doc.tokens = list(zip(tokens[::2], tokens[1::2]))
         doc.model_entities = [Entity(s, e, doc.text[s:e], label, "model") for s, e, label in result["entities"]]
-        doc.sentences = [(s, e) for s, e in result["sentences"]]
+        doc.sentences = list(zip(sentences[::2], sentences[1::2]))
         self.counts.update({k: v for k, v in result["counts"].items() if v})
         self.counts["documents"] += 1
         self.counts["entities"] += len(doc.model_entities)

@@ -18,9 +18,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import ftfy
 
+from .cache import Store
 from .document import Document, Edit
 from .errors import CorpusError, Problem
 
@@ -506,13 +508,28 @@ def extract_agencies(text: str, meta: Meta) -> None:
                 _append(meta, "agencies", g)
 
 
+def fingerprint() -> dict[str, str]:
+    """What normalization output depends on: this module's code and ftfy's version."""
+    from importlib.metadata import version
+
+    from . import dedup
+
+    return {"normalize": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), "ftfy": version("ftfy"),
+            "unicodedata": unicodedata.unidata_version,
+            "dedup": hashlib.sha256(Path(dedup.__file__).read_bytes()).hexdigest()}  # the cached signature
+
+
 class Normalizer:
-    """Stage: raw text -> published text, edits and text-stated metadata; counts per rule."""
+    """Stage: raw text -> published text, edits and text-stated metadata; counts per rule.
+
+    With a ``cache`` (only for the default rules, whose code the key covers) a document
+    whose raw text was normalized before is not normalized again."""
 
     name = "normalize"
 
-    def __init__(self, rules: tuple[Rule, ...] = RULES):
+    def __init__(self, rules: tuple[Rule, ...] = RULES, cache: Store | None = None):
         self.rules = rules
+        self.cache = cache if rules is RULES else None
         self.problems: list[Problem] = []
         self.dropped: Counter[str] = Counter()
         self.edits: Counter[str] = Counter()
@@ -520,16 +537,46 @@ class Normalizer:
         self.kept = 0
 
     def normalize(self, doc: Document) -> Document:
+        key = self.cache.key(doc.raw_sha256) if self.cache is not None and doc.raw_sha256 else None
+        cached = self.cache.get(key) if key is not None else None
+        if cached is not None:
+            doc.text, doc.text_sha256 = cached["text"], cached["text_sha256"]
+            doc.edits = [Edit(a, b, r, rule) for a, b, r, rule in cached["edits"]]
+            meta, sources, counts = cached["metadata"], cached["sources"], cached["rules"]
+            doc.signature = cached["signature"]
+        else:
+            meta, sources, counts = self._normalize(doc)
+            if key is not None:
+                from .dedup import shingles, signature
+
+                doc.signature = signature(shingles(doc.text)).tobytes()  # dedup's work, kept with the text
+                self.cache.put(key, {"text": doc.text, "text_sha256": doc.text_sha256,
+                                     "edits": [[e.raw_start, e.raw_end, e.replacement, e.rule] for e in doc.edits],
+                                     "metadata": meta, "sources": sources, "rules": counts,
+                                     "signature": doc.signature})
+        for rule, n in counts.items():
+            self.edits[rule] += n
+            self.documents[rule] += 1
+        for key_, value in doc.input_metadata.items():  # stated by the input record: wins over extraction
+            meta[key_] = value
+            sources[key_] = "input"
+        doc.metadata = meta
+        doc.metadata_sources = sources
+        self.kept += 1
+        return doc
+
+    def _normalize(self, doc: Document) -> tuple[Meta, dict[str, str], dict[str, int]]:
+        """Apply every rule; the metadata the text states, its sources, and edits per rule."""
         text = EditableText(doc.raw_text)
         meta: Meta = {"title": None, "published": None, "publisher": None, "event": None,
                       "agencies": [], "image_credits": []}
         sources: dict[str, str] = {}
+        counts: dict[str, int] = {}
         for rule in self.rules:
             before = {k: (list(v) if isinstance(v, list) else v) for k, v in meta.items()}
             n = text.apply(rule.apply(text.text, meta), rule.name)
             if n:
-                self.edits[rule.name] += n
-                self.documents[rule.name] += 1
+                counts[rule.name] = n
             for k, v in meta.items():
                 if v != before[k]:
                     sources.setdefault(k, f"text:{rule.name}")
@@ -549,13 +596,7 @@ class Normalizer:
         extract_agencies(doc.text, meta)
         if meta["agencies"] != before_agencies:
             sources.setdefault("agencies", "text:credit")
-        for key, value in doc.input_metadata.items():  # stated by the input record: wins over extraction
-            meta[key] = value
-            sources[key] = "input"
-        doc.metadata = meta
-        doc.metadata_sources = sources
-        self.kept += 1
-        return doc
+        return meta, sources, counts
 
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
         for doc in docs:

@@ -463,7 +463,9 @@ class Overlays:
         by_annotator: dict[str, list[Overlay]] = {}
         for ov in usable:
             by_annotator.setdefault(ov.annotator, []).append(ov)
-        if len(by_annotator) <= 1:
+        if not usable:  # no overlay: the model's layer as it is
+            doc.entities = list(doc.model_entities)
+        elif len(by_annotator) == 1:
             doc.entities, conflicts = apply_ops(doc.text, doc.model_entities, ordered_ops(usable))
             found.extend(conflicts)
         else:

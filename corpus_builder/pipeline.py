@@ -18,9 +18,9 @@ from .dedup import Dedup
 from .document import Document
 from .errors import CorpusError, ExitCode, Problem
 from .ingest import Ingest
-from .cache import NERCache
+from .cache import NERCache, Store
 from .ner import NER, ModelIdentity, cache_salt, load_pipeline, prepare_pipeline
-from .normalize import Normalizer
+from .normalize import Normalizer, fingerprint
 from .adjudication import FOLDER, load_adjudications
 from .overlays import Overlay, Overlays, load_annotators, load_overlays
 from .splits import Splits
@@ -79,7 +79,7 @@ class Pipeline:
         self.identity = identity
         self.stages = [
             Ingest(config.seeds),
-            Normalizer(),
+            Normalizer(cache=Store(config.cache / "normalized", fingerprint()) if config.cache is not None else None),
             Dedup(),
             self._ner(nlp, identity, config, processes, None),
             Overlays(self.overlays, identity.labels, self.adjudications),
