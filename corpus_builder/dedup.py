@@ -54,24 +54,92 @@ def estimate(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / PERMUTATIONS
 
 
+_BAND_MIX = _rng.integers(1, 1 << 63, PERMUTATIONS // BANDS, dtype=np.uint64) | np.uint64(1)  # odd multipliers
+
+
+def band_keys(sig: np.ndarray) -> np.ndarray:
+    """One 64-bit key per LSH band (equal bands give equal keys; a rare collision of
+    unequal bands only adds a candidate, which the Jaccard estimate then rejects)."""
+    bands = sig.reshape(BANDS, PERMUTATIONS // BANDS)
+    return (bands * _BAND_MIX).sum(axis=1) ^ np.arange(BANDS, dtype=np.uint64)
+
+
+class _Buckets:
+    """LSH buckets in 12 bytes per (band key, document): sorted numpy arrays, plus a
+    dict of recent entries merged in once it grows (a dict entry per key would cost
+    over 100 bytes, and 16 keys per document add up at millions of documents)."""
+
+    MERGE_AT = 1 << 16
+
+    def __init__(self) -> None:
+        self.keys = np.empty(0, dtype=np.uint64)
+        self.vals = np.empty(0, dtype=np.int32)
+        self.recent: dict[int, list[int]] = {}
+        self.pending = 0
+
+    def candidates(self, keys: np.ndarray) -> set[int]:
+        found: set[int] = set()
+        lo, hi = np.searchsorted(self.keys, keys, "left"), np.searchsorted(self.keys, keys, "right")
+        for a, b in zip(lo.tolist(), hi.tolist()):
+            if b > a:
+                found.update(self.vals[a:b].tolist())
+        for key in keys.tolist():
+            found.update(self.recent.get(key, ()))
+        return found
+
+    def add(self, keys: np.ndarray, index: int) -> None:
+        for key in keys.tolist():
+            self.recent.setdefault(key, []).append(index)
+        self.pending += len(keys)
+        if self.pending >= self.MERGE_AT:
+            new_keys = np.fromiter((k for k, v in self.recent.items() for _ in v), dtype=np.uint64, count=self.pending)
+            new_vals = np.fromiter((i for v in self.recent.values() for i in v), dtype=np.int32, count=self.pending)
+            keys_, vals_ = np.concatenate([self.keys, new_keys]), np.concatenate([self.vals, new_vals])
+            order = np.argsort(keys_, kind="stable")
+            self.keys, self.vals = keys_[order], vals_[order]
+            self.recent, self.pending = {}, 0
+
+
+class _Signatures:
+    """Signatures in blocks of one 2-D array (no per-document array object)."""
+
+    BLOCK = 4096
+
+    def __init__(self) -> None:
+        self.blocks: list[np.ndarray] = []
+        self.n = 0
+
+    def append(self, sig: np.ndarray) -> int:
+        if self.n % self.BLOCK == 0:
+            self.blocks.append(np.empty((self.BLOCK, PERMUTATIONS), dtype=np.uint64))
+        self.blocks[-1][self.n % self.BLOCK] = sig
+        self.n += 1
+        return self.n - 1
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        return self.blocks[i // self.BLOCK][i % self.BLOCK]
+
+
 class Dedup:
-    """Stage: drop exact duplicates (an error naming both files), flag near-duplicates."""
+    """Stage: drop exact duplicates (an error naming both files), flag near-duplicates.
+
+    Memory per document: its id and file name, the digest of its text, a 512-byte
+    signature and 16 bucket entries (about 0.8 KB)."""
 
     name = "dedup"
 
     def __init__(self) -> None:
-        self.by_sha: dict[str, str] = {}  # text sha256 -> where
-        self.ids: dict[str, str] = {}
-        self.signatures: list[np.ndarray] = []
-        self.names: list[tuple[str, str]] = []  # (doc_id, where) per signature
-        self.buckets: dict[int, list[int]] = {}
+        self.ids: dict[str, str] = {}  # doc_id -> where
+        self.by_sha: dict[bytes, str] = {}  # text sha256 digest -> doc_id
+        self.signatures = _Signatures()
+        self.doc_ids: list[str] = []  # per signature
+        self.buckets = _Buckets()
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
         self.near: list[dict[str, object]] = []
         self.counts: Counter[str] = Counter()
 
     def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
-        rows = PERMUTATIONS // BANDS
         for doc in docs:
             if doc.doc_id in self.ids:
                 self.counts["dropped_duplicate_id"] += 1
@@ -80,35 +148,32 @@ class Dedup:
                     hint="ids must be unique across all inputs: rename the file or change the record's `id`"))
                 continue
             self.ids[doc.doc_id] = doc.where
-            first = self.by_sha.get(doc.text_sha256)
+            digest = bytes.fromhex(doc.text_sha256)
+            first = self.by_sha.get(digest)
             if first is not None:
+                first = self.ids[first]
                 self.counts["dropped_exact_duplicate"] += 1
                 self.problems.append(Problem(
                     "E107", "same article as another file", file=doc.where, found=first,
                     hint=f"both normalize to the same text; remove one of {first} and {doc.where}"))
                 continue
-            self.by_sha[doc.text_sha256] = doc.where
+            self.by_sha[digest] = doc.doc_id
             sig = (np.frombuffer(doc.signature, dtype=np.uint64) if doc.signature is not None
                    else signature(shingles(doc.text)))
-            candidates: set[int] = set()
-            keys = [hash((band, sig[band * rows:(band + 1) * rows].tobytes())) for band in range(BANDS)]
-            for key in keys:
-                candidates.update(self.buckets.get(key, ()))
-            for other in sorted(candidates):
+            keys = band_keys(sig)
+            for other in sorted(self.buckets.candidates(keys)):
                 score = estimate(sig, self.signatures[other])
                 if score >= NEAR_THRESHOLD:
-                    other_id, other_where = self.names[other]
+                    other_id = self.doc_ids[other]
                     self.counts["near_duplicate_pairs"] += 1
                     self.near.append({"doc_ids": [other_id, doc.doc_id], "jaccard": round(score, 3)})
                     self.warnings.append(Problem(
-                        "W107", f"near-duplicate of {other_where} (about {score:.0%} shared word 5-grams)",
+                        "W107", f"near-duplicate of {self.ids[other_id]} (about {score:.0%} shared word 5-grams)",
                         file=doc.where, severity="warning",
                         hint="kept; if it is the same story give both the same `event` (overlay set_metadata) "
                              "so they share a split, or remove one"))
-            index = len(self.signatures)
-            self.signatures.append(sig)
-            self.names.append((doc.doc_id, doc.where))
-            for key in keys:
-                self.buckets.setdefault(key, []).append(index)
+            index = self.signatures.append(sig)
+            self.doc_ids.append(doc.doc_id)
+            self.buckets.add(keys, index)
             self.counts["kept"] += 1
             yield doc

@@ -448,7 +448,8 @@ class Overlays:
         from .adjudication import adjudicate
 
         overlays = self.by_doc.get(doc.doc_id, [])
-        self.seen.add(doc.doc_id)
+        if overlays or doc.doc_id in self.adjudications:  # remembered to report files naming unknown documents
+            self.seen.add(doc.doc_id)
         found: list[Problem] = []
         usable: list[Overlay] = []
         for ov in overlays:
