@@ -10,7 +10,7 @@ guesses: a quote found several times with equally good context is *ambiguous*,
 a quote that is gone is *orphaned*, and a file holding either is not rewritten.
 
 The old text comes from the snapshot store ``<cache>/texts/<sha256>.txt`` (the
-build saves one per published text, :func:`save_snapshot`) or from any release's
+build saves the text of every annotated document, :func:`save_snapshot`) or from any release's
 ``documents`` rows under the output folder.
 """
 
