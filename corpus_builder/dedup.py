@@ -65,24 +65,29 @@ def band_keys(sig: np.ndarray) -> np.ndarray:
 
 
 class _Buckets:
-    """LSH buckets in 12 bytes per (band key, document): sorted numpy arrays, plus a
-    dict of recent entries merged in once it grows (a dict entry per key would cost
-    over 100 bytes, and 16 keys per document add up at millions of documents)."""
+    """LSH buckets in 12 bytes per (band key, document): sorted runs of numpy arrays
+    merged like a log-structured tree (a run merges into the one before it once that
+    one is no bigger), so lookups search a few runs and inserting stays O(n log n);
+    a dict entry per key would cost over 100 bytes, 16 keys per document."""
 
-    MERGE_AT = 1 << 16
+    RUN = 1 << 12  # entries gathered before they become a sorted run
 
     def __init__(self) -> None:
-        self.keys = np.empty(0, dtype=np.uint64)
-        self.vals = np.empty(0, dtype=np.int32)
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []  # (keys, document indices), keys sorted
         self.recent: dict[int, list[int]] = {}
         self.pending = 0
 
+    @property
+    def keys(self) -> np.ndarray:
+        return np.concatenate([k for k, _ in self.runs]) if self.runs else np.empty(0, dtype=np.uint64)
+
     def candidates(self, keys: np.ndarray) -> set[int]:
         found: set[int] = set()
-        lo, hi = np.searchsorted(self.keys, keys, "left"), np.searchsorted(self.keys, keys, "right")
-        for a, b in zip(lo.tolist(), hi.tolist()):
-            if b > a:
-                found.update(self.vals[a:b].tolist())
+        for run_keys, run_vals in self.runs:
+            lo, hi = np.searchsorted(run_keys, keys, "left"), np.searchsorted(run_keys, keys, "right")
+            for a, b in zip(lo.tolist(), hi.tolist()):
+                if b > a:
+                    found.update(run_vals[a:b].tolist())
         for key in keys.tolist():
             found.update(self.recent.get(key, ()))
         return found
@@ -91,13 +96,16 @@ class _Buckets:
         for key in keys.tolist():
             self.recent.setdefault(key, []).append(index)
         self.pending += len(keys)
-        if self.pending >= self.MERGE_AT:
-            new_keys = np.fromiter((k for k, v in self.recent.items() for _ in v), dtype=np.uint64, count=self.pending)
-            new_vals = np.fromiter((i for v in self.recent.values() for i in v), dtype=np.int32, count=self.pending)
-            keys_, vals_ = np.concatenate([self.keys, new_keys]), np.concatenate([self.vals, new_vals])
-            order = np.argsort(keys_, kind="stable")
-            self.keys, self.vals = keys_[order], vals_[order]
-            self.recent, self.pending = {}, 0
+        if self.pending < self.RUN:
+            return
+        run_keys = np.fromiter((k for k, v in self.recent.items() for _ in v), dtype=np.uint64, count=self.pending)
+        run_vals = np.fromiter((i for v in self.recent.values() for i in v), dtype=np.int32, count=self.pending)
+        self.recent, self.pending = {}, 0
+        while self.runs and len(self.runs[-1][0]) <= len(run_keys):
+            old_keys, old_vals = self.runs.pop()
+            run_keys, run_vals = np.concatenate([old_keys, run_keys]), np.concatenate([old_vals, run_vals])
+        order = np.argsort(run_keys, kind="stable")
+        self.runs.append((run_keys[order], run_vals[order]))
 
 
 class _Signatures:

@@ -46,7 +46,7 @@ class ReleaseStats:
         self.by_label = {label: Counter() for label in self.labels}
         self.splits = {s: {"documents": 0, "sentences": 0, "tokens": 0, "entities": 0, "doc_ids": [], "groups": set()}
                        for s in SPLITS}
-        self.seeds: list[tuple[str, str]] = []  # (file, sha256): tuples, as every document adds one
+        self.seeds: list[tuple[str, bytes]] = []  # (file, sha256 digest): compact, as every document adds one
         self.table: list[dict[str, Any]] = []  # the first DOCUMENT_TABLE_LIMIT documents
         self.gold = GoldStats()
 
@@ -68,7 +68,7 @@ class ReleaseStats:
         s["entities"] += len(doc.entities)
         s["doc_ids"].append(doc.doc_id)
         s["groups"].add(doc.group)
-        self.seeds.append((doc.source_file, doc.raw_sha256))
+        self.seeds.append((doc.source_file, bytes.fromhex(doc.raw_sha256)))
         self.gold.add(doc)
         if len(self.table) < DOCUMENT_TABLE_LIMIT:
             m = doc.metadata
@@ -113,7 +113,7 @@ def manifest(corpus: "Corpus", config: "BuildConfig", stats: ReleaseStats) -> di
                      "split_pins": dict(sorted(config.split_pins.items()))},
         "libraries": library_versions(),
         "inputs": {
-            "seeds": [{"file": f, "sha256": sha} for f, sha in stats.seeds],
+            "seeds": [{"file": f, "sha256": sha.hex()} for f, sha in stats.seeds],
             "annotations": [{"file": o.file.rsplit("/", 1)[-1], "sha256": o.sha256} for o in corpus.overlays],
             "config": {"file": "corpus.toml", "sha256": _sha(config.root / "corpus.toml")},
             "overlay_schema": {"file": "schema/overlay.schema.json", "sha256": _sha(config.schema_dir / "overlay.schema.json")},
