@@ -20,7 +20,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, SENT_START
 from spacy.tokens import Doc
 
 from .document import Document, Entity
@@ -138,6 +138,12 @@ def cache_salt(identity: ModelIdentity) -> dict[str, object]:
     }
 
 
+def _token_rows(doc: Doc) -> list[list[int]]:
+    """(idx, length, is_space, is_punct, sent_start) per token, in one call: reading
+    these as Token attributes costs a Python round trip each, per token."""
+    return doc.to_array([IDX, LENGTH, IS_SPACE, IS_PUNCT, SENT_START]).tolist() if len(doc) else []
+
+
 def sentence_spans(doc: Doc, entities: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Sentence char spans: the model's boundaries, plus one at every paragraph start,
     minus boundaries that would leave a sentence of bare punctuation (a closing quote
@@ -145,8 +151,8 @@ def sentence_spans(doc: Doc, entities: Iterable[tuple[int, int]] = ()) -> list[t
 
     One pass over the tokens (``Token.is_sent_start`` rescans the whole Doc on every
     call, which made this quadratic)."""
-    sent_start = doc.to_array([SENT_START]).tolist() if len(doc) else []
     text = doc.text
+    rows = _token_rows(doc)
     spans: list[list[int]] = []
     piece_punct = False  # the piece being read (spans[-1]) holds only punctuation
 
@@ -158,19 +164,20 @@ def sentence_spans(doc: Doc, entities: Iterable[tuple[int, int]] = ()) -> list[t
             spans[-1][1] = last[1]
 
     prev_newline = True
-    for tok in doc:
-        if tok.is_space:
-            prev_newline = prev_newline or "\n" in tok.text
+    for k, (idx, length, is_space, is_punct, sent_start) in enumerate(rows):
+        end = idx + length
+        if is_space:
+            prev_newline = prev_newline or "\n" in text[idx:end]
             continue
-        end = tok.idx + len(tok)
-        if not spans or prev_newline or sent_start[tok.i] == 1:
+        if not spans or prev_newline or sent_start == 1:
             close_piece()
-            spans.append([tok.idx, end])
-            piece_punct = tok.is_punct
+            spans.append([idx, end])
+            piece_punct = bool(is_punct)
         else:
             spans[-1][1] = end
-            piece_punct = piece_punct and tok.is_punct
-        prev_newline = "\n" in tok.whitespace_
+            piece_punct = piece_punct and bool(is_punct)
+        following = rows[k + 1][0] if k + 1 < len(rows) else len(text)
+        prev_newline = "\n" in text[end:following]  # the token's trailing whitespace
     close_piece()
     return merge_over_entities([(s, e) for s, e in spans], entities)
 
@@ -230,7 +237,8 @@ class NER:
             ents.append([s, e, ent.label_])
         return {
             # flat [start0, end0, start1, end1, ...]: a cache entry per document decodes fast
-            "tokens": [x for t in parsed if not t.is_space for x in (t.idx, t.idx + len(t))],
+            "tokens": [x for idx, length, is_space, *_ in _token_rows(parsed) if not is_space
+                       for x in (idx, idx + length)],
             "entities": ents,
             "sentences": [x for span in sentence_spans(parsed) for x in span],
             "counts": {"trimmed_whitespace": trimmed, "dropped_whitespace_entity": dropped},
