@@ -132,7 +132,7 @@ class Dedup:
     """Stage: drop exact duplicates (an error naming both files), flag near-duplicates.
 
     Memory per document: its id and file name, the digest of its text, a 512-byte
-    signature and 16 bucket entries (about 0.8 KB)."""
+    signature and 16 bucket entries (about 1 KB)."""
 
     name = "dedup"
 
