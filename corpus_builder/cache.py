@@ -70,18 +70,23 @@ class Store:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         body = _Packer(use_bin_type=True).pack(payload)
-        data = MAGIC + bytes.fromhex(key) + hashlib.sha256(body).digest() + body
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)  # atomic: readers see the old entry or the whole new one
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, MAGIC + bytes.fromhex(key) + hashlib.sha256(body).digest() + body)
         self.counts["writes"] += 1
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, flush it to disk and rename
+    it into place: readers see the old file or the whole new one, never half."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def _check(data: bytes, key: str) -> bytes:

@@ -9,6 +9,8 @@ grows with the annotated part of a corpus, not with the corpus.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from itertools import combinations
 from typing import Any
 
@@ -25,6 +27,13 @@ class GoldStats:
     def __init__(self) -> None:
         self.reviewed: list[tuple[str, str, list[Span], list[Span]]] = []  # doc_id, text, gold, model
         self.layers: list[tuple[str, dict[str, list[Span]]]] = []
+
+    @classmethod
+    def of(cls, documents: Iterable[Document]) -> "GoldStats":
+        stats = cls()
+        for doc in documents:
+            stats.add(doc)
+        return stats
 
     def add(self, doc: Document) -> None:
         if doc.reviewed:
@@ -71,12 +80,6 @@ class GoldStats:
                           for (a, b), (ag, docs) in self.agreements().items()],
             "model_quality": {"documents": q.documents, "overall": prf(q.scores[ALL]) if ALL in q.scores else None,
                               "per_label": {k: prf(v) for k, v in sorted(q.scores.items()) if k != ALL},
-                              "errors_by_kind": dict(sorted(_count(e.kind for e in q.errors).items()))},
+                              "errors_by_kind": dict(sorted(Counter(e.kind for e in q.errors).items()))},
         }
 
-
-def _count(items) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for x in items:
-        out[x] = out.get(x, 0) + 1
-    return out

@@ -438,14 +438,19 @@ class Overlays:
         self.labels = tuple(labels)
         self.problems: list[Problem] = []
         self.counts: Counter[str] = Counter()
-        self.status: Counter[str] = Counter()  # needed / redundant / stale, over entity ops
+        # (overlay file, op id, op kind, needed | redundant | stale) for every entity op
+        self.statuses: list[tuple[str, str, str, str]] = []
         self.coverage = Coverage()
         self.links: dict[tuple[str, str], Counter[str | None]] = {}
         self.seen: set[str] = set()
 
+    @property
+    def status(self) -> Counter[str]:
+        return Counter(s for *_, s in self.statuses)
+
     def apply(self, doc: Document) -> Document:
         """Check every op, then apply the sound ones so conflicts among them are found too."""
-        from .adjudication import adjudicate
+        from .adjudication import adjudicate  # here: adjudication builds on this module
 
         overlays = self.by_doc.get(doc.doc_id, [])
         if overlays or doc.doc_id in self.adjudications:  # remembered to report files naming unknown documents
@@ -459,7 +464,8 @@ class Overlays:
                 continue  # the whole file is unusable (written against another text)
             bad = {p.op_id for p in problems if p.severity == "error"}
             usable.append(replace(ov, ops=tuple(op for op in ov.ops if op.id not in bad)))
-            self.status.update(op_status(op, doc.model_entities) for op in ov.ops if op.kind in SPAN_KINDS)
+            self.statuses += [(ov.file, op.id, op.kind, op_status(op, doc.model_entities))
+                              for op in ov.ops if op.kind in SPAN_KINDS]
         found.extend(apply_metadata(doc, usable))
         by_annotator: dict[str, list[Overlay]] = {}
         for ov in usable:

@@ -20,8 +20,6 @@ import copy
 import difflib
 import hashlib
 import json
-import os
-import tempfile
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable
@@ -29,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .cache import atomic_write
 from .config import BuildConfig
 from .errors import Problem, rel
 from .ingest import Ingest
@@ -58,16 +57,7 @@ def save_snapshot(cache_dir: Path, text: str) -> None:
     if path.is_file():
         return  # content-addressed: an existing snapshot is this very text
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))  # bytes: no newline translation
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text.encode("utf-8"))  # bytes: no newline translation
 
 
 def find_old_text(sha: str, config: BuildConfig) -> str | None:
@@ -410,17 +400,7 @@ def _problems(name: str, result: RebaseResult) -> list[Problem]:
 
 def _write_json(path: Path, obj: Any) -> None:
     """Atomic: the file is the old overlay or the whole new one, never half."""
-    body = (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(body)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, (json.dumps(obj, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def _read_overlays(folder: Path, report: RebaseReport) -> list[tuple[Path, dict[str, Any]]]:

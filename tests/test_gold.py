@@ -40,9 +40,7 @@ def test_card_and_datasheet_quote_the_figures_of_the_build():
         assert table in card and table in sheet and table in top
     assert reported[2] in sheet
     corpus = run(config)
-    gold = GoldStats()
-    for doc in corpus.documents:
-        gold.add(doc)
+    gold = GoldStats.of(corpus.documents)
     manifest = json.loads((release / "manifest.json").read_text("utf-8"))
     assert manifest["gold"] == gold.to_json()
     assert manifest["coverage"] == vars(corpus.stages["overlays"].coverage)

@@ -20,9 +20,7 @@ from ._app import app
 def agreement(config: BuildConfig, nlp: Language | None = None, disputes: bool = False) -> str:
     """The agreement tables (and, with ``disputes``, every disputed entity and its ops)."""
     corpus = run(config, nlp)
-    gold = GoldStats()
-    for doc in corpus.documents:
-        gold.add(doc)
+    gold = GoldStats.of(corpus.documents)
     tables = gold.tables()["agreement"]
     if not tables:
         return "agreement: no document was reviewed by two annotators"

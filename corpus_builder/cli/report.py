@@ -4,7 +4,6 @@ the model in use: still needed, now redundant, or stale."""
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -13,36 +12,20 @@ from spacy.language import Language
 
 from ..config import BuildConfig, load_config
 from ..gold import GoldStats
-from ..overlays import SPAN_KINDS, op_status
 from ..pipeline import run
 from ._app import app
 
 
-def op_statuses(corpus) -> list[tuple[str, str, str, str]]:
-    """(overlay file, op id, op kind, status) for every entity op of every overlay."""
-    by_id = {d.doc_id: d for d in corpus.documents}
-    rows = []
-    for ov in corpus.overlays:
-        doc = by_id.get(ov.doc_id)
-        if doc is None or doc.text_sha256 != ov.text_sha256:
-            continue
-        rows += [(ov.file, op.id, op.kind, op_status(op, doc.model_entities)) for op in ov.ops if op.kind in SPAN_KINDS]
-    return rows
-
-
 def report(config: BuildConfig, nlp: Language | None = None, ops: bool = False) -> str:
     corpus = run(config, nlp)
-    gold = GoldStats()
-    for doc in corpus.documents:
-        gold.add(doc)
+    gold = GoldStats.of(corpus.documents)
     q = gold.tables()["quality"]
-    m = corpus.model
+    m, stage = corpus.model, corpus.stages["overlays"]
     out = [f"model {m.name} {m.version} against the gold layer of {q['documents']} reviewed documents",
-           corpus.stages["overlays"].coverage.line(),
+           stage.coverage.line(),
            q["table"], "confusion (rows gold, columns model):", q["confusion"],
            f"{q['n_errors']} model errors:", q["errors"]]
-    statuses = op_statuses(corpus)
-    tally = Counter(s for *_, s in statuses)
+    statuses, tally = stage.statuses, stage.status
     out.append("ops against this model: " + ", ".join(f"{tally[k]} {k}" for k in ("needed", "redundant", "stale")))
     if ops:
         out.append("\n".join(f"  {f} {i} {k}: {s}" for f, i, k, s in statuses))
