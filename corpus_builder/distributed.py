@@ -9,6 +9,7 @@ dask-jobqueue/Slurm: start the cluster there, pass its scheduler address)."""
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Any
 
 from .document import Document
 from .errors import CorpusError, ExitCode, Problem
-from .ner import NER
+from .ner import NER, ModelIdentity
 
 PLUGIN = "corpus-builder-spacy"
 CHUNK = 64  # documents per task
@@ -31,27 +32,27 @@ def _worker_plugin_class():
 
         name = PLUGIN
 
-        def __init__(self, model: str, sha256: str, max_length: int, batch_size: int):
-            self.model, self.sha256, self.max_length, self.batch_size = model, sha256, max_length, batch_size
-            self.nlp = None
+        def __init__(self, model: str, max_length: int, batch_size: int):
+            self.model, self.max_length, self.batch_size = model, max_length, batch_size
+            self.nlp, self.identity = None, None
 
         def setup(self, worker: Any) -> None:
             from .ner import load_pipeline
 
-            nlp, identity = load_pipeline(self.model)
-            if identity.sha256 != self.sha256:
-                raise RuntimeError(f"worker has model files {identity.sha256}, the build expects {self.sha256}")
-            nlp.max_length = self.max_length
-            self.nlp = nlp
+            self.nlp, self.identity = load_pipeline(self.model)
+            self.nlp.max_length = self.max_length
 
     return SpacyPlugin
 
 
-def ner_chunk(texts: list[str]) -> list[dict]:
-    """The task: NER results for a chunk of texts, with the worker's own pipeline."""
+def ner_chunk(texts: list[str], sha256: str) -> list[dict]:
+    """The task: NER results for a chunk of texts, with the worker's own pipeline
+    (refused by a worker whose model files are not those the release records)."""
     from distributed import get_worker
 
     plugin = get_worker().plugins[PLUGIN]
+    if plugin.identity.sha256 != sha256:
+        raise RuntimeError(f"worker has model files {plugin.identity.sha256}, the build expects {sha256}")
     return [NER.result(t, p) for t, p in zip(texts, plugin.nlp.pipe(texts, batch_size=plugin.batch_size))]
 
 
@@ -71,7 +72,7 @@ class DaskNER(NER):
         for batch in chunks:
             results, todo = self.lookup(batch)
             texts = [batch[i].text for i in todo]
-            future = self.client.submit(ner_chunk, texts, retries=3, pure=False) if texts else None
+            future = self.client.submit(ner_chunk, texts, self.identity.sha256, retries=3, pure=False) if texts else None
             pending.append((batch, results, todo, future))
             while len(pending) > self.window:
                 yield self._complete(*pending.popleft())
@@ -83,8 +84,22 @@ class DaskNER(NER):
         return batch, self.store(batch, todo, computed, results)
 
 
+def worker_identity(client: Any) -> ModelIdentity:
+    """The model identity the workers loaded (they must all agree): the client itself
+    never loads the model."""
+    found = client.run(lambda dask_worker: dask_worker.plugins[PLUGIN].identity.to_json())
+    identities = {json.dumps(v, sort_keys=True) for v in found.values()}
+    if len(identities) != 1:
+        raise CorpusError(Problem(
+            "E903", "the Dask workers loaded different model files" if identities else "the cluster has no workers",
+            found=", ".join(sorted({v["sha256"] for v in found.values()})) or None,
+            hint="install the same model on every worker" if identities else "start workers, or check --scheduler"),
+            ExitCode.USAGE)
+    return ModelIdentity.from_json(json.loads(identities.pop()))
+
+
 @contextmanager
-def dask_client(scheduler: str | None, workers: int, model: str, sha256: str, max_length: int, batch_size: int):
+def dask_client(scheduler: str | None, workers: int, model: str, max_length: int, batch_size: int):
     """A client on a new LocalCluster (127.0.0.1) or on ``scheduler``, with the plugin registered."""
     try:
         from distributed import Client, LocalCluster
@@ -104,7 +119,7 @@ def dask_client(scheduler: str | None, workers: int, model: str, sha256: str, ma
                                   hint="check the address (tcp://HOST:PORT) and that the scheduler runs"),
                           ExitCode.USAGE) from None
     try:
-        client.register_plugin(_worker_plugin_class()(model, sha256, max_length, batch_size))
+        client.register_plugin(_worker_plugin_class()(model, max_length, batch_size))
         yield client
     finally:
         client.close()

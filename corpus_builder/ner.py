@@ -9,23 +9,25 @@ sentence and a sentence never splits an entity (see :func:`sentence_spans`).
 
 from __future__ import annotations
 
-from bisect import bisect_left
-
 import hashlib
+import importlib.util
+import json
+from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
+from importlib.metadata import PackageNotFoundError, version
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import spacy
-from spacy.language import Language
-from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, SENT_START
-from spacy.tokens import Doc
-
+from .cache import NERCache, Store
 from .document import Document, Entity
-from .cache import NERCache
 from .errors import CorpusError, ExitCode, Problem
+
+if TYPE_CHECKING:  # spaCy is imported when a model is loaded: a fully cached build never needs it
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 
 @dataclass(frozen=True)
@@ -51,18 +53,71 @@ class ModelIdentity:
         d["labels"] = list(self.labels)
         return d
 
+    @classmethod
+    def from_json(cls, d: dict) -> ModelIdentity:
+        return cls(**{**d, "components": tuple(d["components"]), "labels": tuple(d["labels"])})
+
 
 def fingerprint(nlp: Language) -> str:
     """sha256 over the model's files (relative path + bytes, sorted), or its bytes if in memory."""
-    h = hashlib.sha256()
     path = getattr(nlp, "path", None)
     if path and Path(path).is_dir():
-        for f in sorted(p for p in Path(path).rglob("*") if p.is_file()):
-            h.update(f.relative_to(path).as_posix().encode() + b"\0")
-            h.update(hashlib.sha256(f.read_bytes()).digest())
-    else:
-        h.update(nlp.to_bytes(exclude=["vocab"]))  # the vocab grows as texts are processed
+        return _files_sha256(Path(path))
+    return hashlib.sha256(nlp.to_bytes(exclude=["vocab"])).hexdigest()  # the vocab grows as texts are processed
+
+
+def _files_sha256(folder: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(f.relative_to(folder).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(f.read_bytes()).digest())
     return h.hexdigest()
+
+
+def model_files(model: str) -> Path | None:
+    """The folder ``spacy.load(model)`` reads (``nlp.path``), found without importing
+    spaCy: an installed package's data folder, else a path. None when it cannot be told."""
+    if model.isidentifier():
+        spec = importlib.util.find_spec(model)
+        if spec is not None and spec.submodule_search_locations:
+            package = Path(next(iter(spec.submodule_search_locations)))
+            try:
+                meta = json.loads((package / "meta.json").read_text("utf-8"))
+                data = package / f"{meta['lang']}_{meta['name']}-{meta['version']}"
+            except (OSError, ValueError, KeyError):
+                return None
+            return data if data.is_dir() else None
+    path = Path(model)
+    return path if (path / "config.cfg").is_file() else None
+
+
+def _identity_store(cache: Path, model: str, files_sha256: str) -> tuple[Store, str]:
+    try:
+        spacy_version = version("spacy")
+    except PackageNotFoundError:
+        spacy_version = "?"
+    store = Store(cache / "models", {"spacy": spacy_version,
+                                     "stage_source": hashlib.sha256(Path(__file__).read_bytes()).hexdigest()})
+    return store, store.key(model, files_sha256)
+
+
+def model_identity(model: str, cache: Path | None) -> ModelIdentity | None:
+    """The identity a load of ``model`` gave before (kept in ``<cache>/models``, keyed
+    by the name, the sha256 of its files, spaCy's version and this module's code)."""
+    files = model_files(model) if cache is not None else None
+    if files is None:
+        return None
+    store, key = _identity_store(cache, model, _files_sha256(files))  # type: ignore[arg-type]
+    found = store.get(key)
+    return ModelIdentity.from_json(found) if found else None
+
+
+def remember_identity(model: str, cache: Path | None, nlp: Language, identity: ModelIdentity) -> None:
+    """Keep what :func:`load_pipeline` found, for :func:`model_identity` (only when the
+    files it hashed are those :func:`model_files` finds without spaCy)."""
+    if cache is not None and nlp.path is not None and model_files(model) == Path(nlp.path):
+        store, key = _identity_store(cache, model, identity.sha256)
+        store.put(key, identity.to_json())
 
 
 def _needed_components(nlp: Language) -> tuple[list[str], str]:
@@ -95,6 +150,8 @@ def _needed_components(nlp: Language) -> tuple[list[str], str]:
 
 def load_pipeline(model: str) -> tuple[Language, ModelIdentity]:
     """Load ``model`` (a package name or path) and restrict it to what the build needs."""
+    import spacy
+
     try:
         nlp = spacy.load(model)
     except Exception as exc:  # missing, or files that do not load (corrupt, wrong version): all the user's to fix
@@ -107,6 +164,8 @@ def load_pipeline(model: str) -> tuple[Language, ModelIdentity]:
 
 def prepare_pipeline(nlp: Language, name: str | None = None) -> tuple[Language, ModelIdentity]:
     """Enable only the needed components of an already loaded pipeline."""
+    import spacy
+
     keep, segmenter = _needed_components(nlp)
     for n in keep:
         if n in nlp.disabled:
@@ -138,21 +197,34 @@ def cache_salt(identity: ModelIdentity) -> dict[str, object]:
     }
 
 
-def _token_rows(doc: Doc) -> list[list[int]]:
-    """(idx, length, is_space, is_punct, sent_start) per token, in one call: reading
-    these as Token attributes costs a Python round trip each, per token."""
-    return doc.to_array([IDX, LENGTH, IS_SPACE, IS_PUNCT, SENT_START]).tolist() if len(doc) else []
+_FIELDS = 5  # idx, length, is_space, is_punct, sent_start
+
+
+def _token_columns(doc: Doc) -> list[list[int]]:
+    """Per token, the columns idx, length, is_space, is_punct, sent_start, in one call:
+    reading Token attributes costs a Python round trip each, per token, and a flat
+    ``tolist`` is many times faster than a 2-D one, which builds a list per row."""
+    from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, SENT_START
+
+    if not len(doc):
+        return [[] for _ in range(_FIELDS)]
+    flat = doc.to_array([IDX, LENGTH, IS_SPACE, IS_PUNCT, SENT_START]).view("int64").ravel().tolist()
+    return [flat[i::_FIELDS] for i in range(_FIELDS)]
 
 
 def sentence_spans(doc: Doc, entities: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Sentence char spans of a parsed ``Doc`` (see :func:`_sentences`)."""
+    return _sentences(doc.text, _token_columns(doc), entities)
+
+
+def _sentences(text: str, columns: list[list[int]], entities: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Sentence char spans: the model's boundaries, plus one at every paragraph start,
     minus boundaries that would leave a sentence of bare punctuation (a closing quote
     before a paragraph break) or split an entity. Spans exclude surrounding whitespace.
 
     One pass over the tokens (``Token.is_sent_start`` rescans the whole Doc on every
-    call, which made this quadratic)."""
-    text = doc.text
-    rows = _token_rows(doc)
+    call, which made this quadratic; ``Doc.text`` joins every token again, so the
+    caller passes the text it already has)."""
     spans: list[list[int]] = []
     piece_punct = False  # the piece being read (spans[-1]) holds only punctuation
 
@@ -164,7 +236,8 @@ def sentence_spans(doc: Doc, entities: Iterable[tuple[int, int]] = ()) -> list[t
             spans[-1][1] = last[1]
 
     prev_newline = True
-    for k, (idx, length, is_space, is_punct, sent_start) in enumerate(rows):
+    starts = columns[0]
+    for k, (idx, length, is_space, is_punct, sent_start) in enumerate(zip(*columns)):
         end = idx + length
         if is_space:
             prev_newline = prev_newline or "\n" in text[idx:end]
@@ -176,7 +249,7 @@ def sentence_spans(doc: Doc, entities: Iterable[tuple[int, int]] = ()) -> list[t
         else:
             spans[-1][1] = end
             piece_punct = piece_punct and bool(is_punct)
-        following = rows[k + 1][0] if k + 1 < len(rows) else len(text)
+        following = starts[k + 1] if k + 1 < len(starts) else len(text)
         prev_newline = "\n" in text[end:following]  # the token's trailing whitespace
     close_piece()
     return merge_over_entities([(s, e) for s, e in spans], entities)
@@ -214,15 +287,23 @@ class NER:
 
     name = "ner"
 
-    def __init__(self, nlp: Language, identity: ModelIdentity, batch_size: int = 64, cache: NERCache | None = None,
-                 processes: int = 1):
-        self.nlp = nlp
+    def __init__(self, nlp: Language | Callable[[], Language], identity: ModelIdentity, batch_size: int = 64,
+                 cache: NERCache | None = None, processes: int = 1, max_length: int | None = None):
+        """``nlp`` is a pipeline, or a function that loads it on the first cache miss."""
+        self._nlp = nlp
+        self.max_length = max_length
         self.processes = processes
         self.identity = identity
         self.batch_size = batch_size
         self.cache = cache
         self.counts: Counter[str] = Counter()
         self.problems: list[Problem] = []
+
+    @property
+    def nlp(self) -> Language:
+        if callable(self._nlp) and not hasattr(self._nlp, "pipe"):
+            self._nlp = self._nlp()
+        return self._nlp  # type: ignore[return-value]
 
     @staticmethod
     def result(text: str, parsed: Doc) -> dict[str, object]:
@@ -235,12 +316,13 @@ class NER:
                 continue
             trimmed += (s, e) != (ent.start_char, ent.end_char)
             ents.append([s, e, ent.label_])
+        columns = _token_columns(parsed)
+        idx, length, is_space = columns[:3]
         return {
             # flat [start0, end0, start1, end1, ...]: a cache entry per document decodes fast
-            "tokens": [x for idx, length, is_space, *_ in _token_rows(parsed) if not is_space
-                       for x in (idx, idx + length)],
+            "tokens": [x for i, n, space in zip(idx, length, is_space) if not space for x in (i, i + n)],
             "entities": ents,
-            "sentences": [x for span in sentence_spans(parsed) for x in span],
+            "sentences": [x for span in _sentences(text, columns) for x in span],
             "counts": {"trimmed_whitespace": trimmed, "dropped_whitespace_entity": dropped},
         }
 
@@ -257,10 +339,11 @@ class NER:
 
     def fits(self, doc: Document) -> bool:
         """spaCy refuses texts over ``nlp.max_length``; say so instead of crashing."""
-        if len(doc.text) <= self.nlp.max_length:
+        limit = self.max_length or self.nlp.max_length
+        if len(doc.text) <= limit:
             return True
         self.problems.append(Problem(
-            "E106", f"document too long for the model ({len(doc.text):,} characters > {self.nlp.max_length:,})",
+            "E106", f"document too long for the model ({len(doc.text):,} characters > {limit:,})",
             file=doc.where, hint="split the article into several files, or raise [model].max_length in corpus.toml"))
         self.counts["dropped_too_long"] += 1
         return False
@@ -299,5 +382,5 @@ class NER:
         for batch in chunks:
             results, todo = self.lookup(batch)
             texts = [batch[i].text for i in todo]
-            parsed = self.nlp.pipe(texts, batch_size=self.batch_size, n_process=self.processes)
+            parsed = self.nlp.pipe(texts, batch_size=self.batch_size, n_process=self.processes) if texts else []
             yield batch, self.store(batch, todo, [self.result(t, p) for t, p in zip(texts, parsed)], results)

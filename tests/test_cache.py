@@ -4,6 +4,8 @@ when an entry is damaged."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from corpus_builder.cache import NERCache, check_cache
@@ -68,3 +70,22 @@ def test_another_model_misses_everything(project: Path, ruler_nlp):
     other = spacy.blank("en")
     other.add_pipe("entity_ruler", name="ner").add_patterns([{"label": "GPE", "pattern": "Cairo"}])
     assert ner_counts(run(config, other))["misses"] == 5
+
+
+def test_a_fully_cached_rebuild_never_imports_spacy(project: Path, tmp_path: Path):
+    """The model's identity is kept beside the NER cache (keyed by its files' sha256),
+    so a rebuild whose every result is cached neither loads the model nor imports spaCy;
+    its release is byte-identical to the cold one."""
+    script = ("import sys; from pathlib import Path; from corpus_builder.config import load_config; "
+              "from corpus_builder.cli.build import build; "
+              "build(load_config(Path('.')).with_overrides(out=Path(sys.argv[1]))); "
+              "print('spacy' in sys.modules)")
+    runs = [subprocess.run([sys.executable, "-c", script, str(tmp_path / out)], cwd=project, capture_output=True,
+                           text=True, check=True) for out in ("cold", "warm")]
+    assert [r.stdout.strip() for r in runs] == ["True", "False"]
+    sums = [next((tmp_path / out).glob("*/SHA256SUMS")).read_bytes() for out in ("cold", "warm")]
+    assert sums[0] == sums[1]
+    (project / ".cache" / "ner" / "models").rename(project / "gone")  # identity unknown: load to learn it
+    again = subprocess.run([sys.executable, "-c", script, str(tmp_path / "again")], cwd=project,
+                           capture_output=True, text=True, check=True)
+    assert again.stdout.strip() == "True"

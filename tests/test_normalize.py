@@ -1,11 +1,14 @@
 from pathlib import Path
 
+import ftfy
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus_builder.document import Document
 from corpus_builder.errors import CorpusError
 from corpus_builder.normalize import (
-    EditableText, Normalizer, apply_edits, extract_title, raw_offsets,
+    _PRINTABLE_ASCII, FTFY_CONFIG, EditableText, Normalizer, apply_edits, extract_title, raw_offsets,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,3 +119,14 @@ def test_normalizer_counts_rules():
     n.normalize(Document("a", "a.txt", "", "x  y\r\n"))
     n.normalize(Document("b", "b.txt", "", "x y"))
     assert n.documents["whitespace"] == 1 and n.edits["line_endings"] == 1 and n.kept == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x7F), max_size=80))
+def test_ftfy_leaves_printable_ascii_alone_which_the_fast_path_relies_on(line: str):
+    """fix_unicode skips lines of printable ASCII; that is only right while ftfy, with
+    our config, would return them unchanged (checked against whatever ftfy is installed)."""
+    if _PRINTABLE_ASCII.fullmatch(line):
+        assert ftfy.fix_text(line, FTFY_CONFIG) == line
+    else:  # a control character: ftfy may act, so the fast path must not take it
+        assert any(c not in "\t" and not " " <= c <= "~" for c in line)

@@ -4,10 +4,9 @@ annotators reviewed independently (the same table the card and datasheet quote).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from spacy.language import Language
 
 from ..adjudication import compare_layers
 from ..config import BuildConfig, load_config
@@ -15,6 +14,9 @@ from ..gold import GoldStats
 from ..overlays import ordered_ops
 from ..pipeline import run
 from ._app import app
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 
 def agreement(config: BuildConfig, nlp: Language | None = None, disputes: bool = False) -> str:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from tqdm import tqdm
-from spacy.language import Language
 
 from ..config import BuildConfig, load_config
 from ..errors import CorpusError, Problem, rel
@@ -17,6 +16,9 @@ from ..rebase import save_snapshot
 from ..pipeline import Corpus, Pipeline
 from ..publish import ReleaseWriter, output_lock, promote, staging, sync_top_level
 from ._app import app
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 
 @dataclass
@@ -32,25 +34,24 @@ def build(config: BuildConfig, nlp: Language | None = None, sync_datasheet: Path
           scheduler: str | None = None) -> BuildReport:
     """Stream every document through the stages into a staging folder and promote it;
     on any problem raise :class:`CorpusError` with all of them, releasing nothing."""
-    pipeline = Pipeline(config, nlp, processes if executor == "local" else 1)
-    version = config.release_version(pipeline.identity.sha256)
-    if version != config.dataset.version:  # another model: another release, never the pinned one's
-        config = replace(config, dataset=replace(config.dataset, version=version))
-        sync_datasheet = None
+    version_pinned = config.dataset.version
     if executor == "dask":
         from ..distributed import dask_client
-        with dask_client(scheduler, max(processes, 2), config.model, pipeline.identity.sha256,
-                         config.max_length, config.batch_size) as client:
-            pipeline.distribute(client)
-            corpus, manifest, status = _release(pipeline, config, progress)
+        with dask_client(scheduler, max(processes, 2), config.model, config.max_length, config.batch_size) as client:
+            corpus, manifest, status, config = _release(Pipeline(config, nlp, client=client), config, progress)
     else:
-        corpus, manifest, status = _release(pipeline, config, progress)
+        corpus, manifest, status, config = _release(Pipeline(config, nlp, processes), config, progress)
+    if config.dataset.version != version_pinned:  # a release of another model leaves the project's copies
+        sync_datasheet = None
     if sync_datasheet is not None:  # the project's own top-level copies follow its release
         sync_top_level(config.release_dir, sync_datasheet.parent)
     return BuildReport(status, config.release_dir, corpus, manifest)
 
 
-def _release(pipeline: Pipeline, config: BuildConfig, progress: bool) -> tuple[Corpus, dict[str, Any], str]:
+def _release(pipeline: Pipeline, config: BuildConfig, progress: bool) -> tuple[Corpus, dict[str, Any], str, BuildConfig]:
+    version = config.release_version(pipeline.identity.sha256)
+    if version != config.dataset.version:  # another model: another release, never the pinned one's
+        config = replace(config, dataset=replace(config.dataset, version=version))
     with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
         writer = ReleaseWriter(config, pipeline.identity.labels, tmp, pipeline.identity.ref)
         annotated = {o.doc_id for o in pipeline.overlays}
@@ -69,7 +70,7 @@ def _release(pipeline: Pipeline, config: BuildConfig, progress: bool) -> tuple[C
                 "E503", f"split {s!r} would be empty", file=rel(config.root / "corpus.toml"), position="[splits.pins]",
                 hint="pin a group (an event, or a doc_id) to it in [splits.pins], or add documents") for s in empty])
         manifest = writer.finish(corpus)
-        return corpus, manifest, promote(tmp, config.release_dir)
+        return corpus, manifest, promote(tmp, config.release_dir), config
 
 
 def summary(report: BuildReport) -> str:

@@ -5,15 +5,17 @@ the model in use: still needed, now redundant, or stale."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from spacy.language import Language
 
 from ..config import BuildConfig, load_config
 from ..gold import GoldStats
 from ..pipeline import run
 from ._app import app
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 
 def report(config: BuildConfig, nlp: Language | None = None, ops: bool = False) -> str:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from spacy.language import Language
 
 from ..config import BuildConfig, load_config
 from ..errors import CorpusError, Problem
 from ..pipeline import run
 from ._app import app
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 
 def validate(config: BuildConfig, nlp: Language | None = None) -> list[Problem]:
