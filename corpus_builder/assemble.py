@@ -94,12 +94,21 @@ def document_row(doc: Document, labels: Sequence[str], default_license: str | No
                   for e in doc.edits],
         "sentences": [{"start": s, "end": e} for s, e in doc.sentences],
         "entities": [{"start": e.start, "end": e.end, "text": e.text, "label": index[e.label], "kb_id": e.kb_id,
-                      "source": e.source, "model": model if e.source == "model" else None,
-                      "annotators": " ".join(dict.fromkeys(r.annotator for r in e.refs)) or None,
-                      "op_ids": " ".join(str(r) for r in e.refs) or None,
-                      "overlay_sha256": " ".join(r.file_sha256 for r in e.refs) or None}
+                      "source": e.source, "model": model if e.source == "model" else None, **_provenance(e.refs)}
                      for e in doc.entities],
     }
+
+
+_NO_REFS = {"annotators": None, "op_ids": None, "overlay_sha256": None}
+
+
+def _provenance(refs: Sequence[Any]) -> dict[str, str | None]:
+    """Who made an entity what it is; most entities were never touched by an op."""
+    if not refs:
+        return _NO_REFS
+    return {"annotators": " ".join(dict.fromkeys(r.annotator for r in refs)),
+            "op_ids": " ".join(str(r) for r in refs),
+            "overlay_sha256": " ".join(r.file_sha256 for r in refs)}
 
 
 def iob_tags(tokens: Sequence[tuple[int, int]], doc: Document, labels: Sequence[str],
@@ -127,23 +136,27 @@ def iob_tags(tokens: Sequence[tuple[int, int]], doc: Document, labels: Sequence[
 
 
 def ner_rows(doc: Document, labels: Sequence[str]) -> list[dict[str, Any]]:
-    rows = []
-    starts = [s for s, _ in doc.tokens]
-    names = {n: i for i, n in enumerate(iob_names(labels))}
-    ents = sorted(doc.entities, key=lambda e: e.start)
-    ent_ends = [e.end for e in ents]  # non-overlapping: sorted by start means sorted by end
-    for n, (s, e) in enumerate(doc.sentences):
-        toks = doc.tokens[bisect_left(starts, s):bisect_left(starts, e)]
-        near = ents[bisect_right(ent_ends, s):bisect_left(ent_ends, e) + 1]  # may touch [s, e)
-        rows.append({
-            "id": f"{doc.doc_id}-{n:04d}",
-            "doc_id": doc.doc_id,
-            "sentence_index": n,
-            "start": s,
-            "end": e,
-            "tokens": [doc.text[a:b] for a, b in toks],
-            "token_starts": [a for a, _ in toks],
-            "token_ends": [b for _, b in toks],
-            "ner_tags": iob_tags(toks, doc, labels, names, near),
-        })
-    return rows
+    """One row per sentence. Tags, token texts and offsets are computed once for the
+    whole document and sliced per sentence (per-sentence passes cost twice as much)."""
+    tokens = doc.tokens
+    starts = [s for s, _ in tokens]
+    ends = [e for _, e in tokens]
+    tags = iob_tags(tokens, doc, labels, {n: i for i, n in enumerate(iob_names(labels))})
+    words = [doc.text[a:b] for a, b in tokens]
+    bounds = [(bisect_left(starts, s), bisect_left(starts, e)) for s, e in doc.sentences]
+    firsts = [a for a, _ in bounds]
+    for ent in doc.entities:  # IOB rows are per sentence: an entity must not cross one
+        k = bisect_right(firsts, bisect_left(starts, ent.start)) - 1
+        if k < 0 or bounds[k][1] < bisect_left(starts, ent.end):
+            raise ValueError(f"{doc.doc_id}: entity {ent} does not align with the tokens of its sentence")
+    return [{
+        "id": f"{doc.doc_id}-{n:04d}",
+        "doc_id": doc.doc_id,
+        "sentence_index": n,
+        "start": s,
+        "end": e,
+        "tokens": words[a:b],
+        "token_starts": starts[a:b],
+        "token_ends": ends[a:b],
+        "ner_tags": tags[a:b],
+    } for n, ((s, e), (a, b)) in enumerate(zip(doc.sentences, bounds))]

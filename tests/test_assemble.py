@@ -35,3 +35,14 @@ def test_misaligned_entity_is_a_bug_not_silence():
         assert "does not align" in str(exc)
     else:
         raise AssertionError("misaligned entity was accepted")
+
+
+def test_an_entity_across_a_sentence_boundary_is_a_bug_not_silence():
+    d = make_doc()
+    d.entities = [Entity(25, 33, "City. He", "GPE")]
+    try:
+        ner_rows(d, LABELS)
+    except ValueError as exc:
+        assert "does not align" in str(exc)
+    else:
+        raise AssertionError("an entity across two sentences was accepted")
