@@ -102,6 +102,7 @@ def worker_identity(client: Any) -> ModelIdentity:
 def dask_client(scheduler: str | None, workers: int, model: str, max_length: int, batch_size: int):
     """A client on a new LocalCluster (127.0.0.1) or on ``scheduler``, with the plugin registered."""
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise CorpusError(Problem("E901", "Dask is not installed", hint="pip install -e '.[dask]'"),
@@ -111,8 +112,11 @@ def dask_client(scheduler: str | None, workers: int, model: str, max_length: int
         if scheduler:
             client = Client(scheduler, timeout="30s")
         else:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None)
+            # the workers' statistical profiler samples every thread every 10 ms: CPU the
+            # tasks need more on a small machine (an existing cluster keeps its own config)
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None)
             client = Client(cluster)
     except OSError as exc:
         raise CorpusError(Problem("E902", f"cannot reach the Dask scheduler: {exc}", found=scheduler,
