@@ -20,7 +20,7 @@ from .errors import CorpusError, ExitCode, Problem
 from .ner import NER, ModelIdentity
 
 PLUGIN = "corpus-builder-spacy"
-CHUNK = 64  # documents per task
+CHUNK = 32  # documents per task: small enough that the last tasks end close together
 WINDOW = 4  # tasks in flight per worker: keeps workers busy, bounds memory
 
 
