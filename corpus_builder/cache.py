@@ -10,6 +10,10 @@ Normalization cache key = sha256(raw text sha256, the record's input metadata,
 the normalization code and ftfy's version): a rebuild after an overlay edit does
 not normalize again.
 
+Model identity key = sha256(model name, sha256 of its files, spaCy version, the
+NER stage's source): the identity a load gave, so a fully cached rebuild needs
+neither spaCy nor the model (``ner.model_identity``).
+
 Entries are msgpack (fast to decode: a rebuild reads one per document) behind a
 header holding the key and the sha256 of the body. They are written to a
 temporary file, flushed and renamed, so an interrupted build or two builds at once

@@ -84,17 +84,22 @@ class DaskNER(NER):
         return batch, self.store(batch, todo, computed, results)
 
 
+def _identity_of(dask_worker: Any) -> dict | None:
+    plugin = dask_worker.plugins.get(PLUGIN)
+    return plugin.identity.to_json() if plugin is not None and plugin.identity is not None else None
+
+
 def worker_identity(client: Any) -> ModelIdentity:
     """The model identity the workers loaded (they must all agree): the client itself
     never loads the model."""
-    found = client.run(lambda dask_worker: dask_worker.plugins[PLUGIN].identity.to_json())
-    identities = {json.dumps(v, sort_keys=True) for v in found.values()}
-    if len(identities) != 1:
+    found = client.run(_identity_of)
+    identities = {json.dumps(v, sort_keys=True) for v in found.values() if v is not None}
+    if len(identities) != 1 or None in found.values():
         raise CorpusError(Problem(
-            "E903", "the Dask workers loaded different model files" if identities else "the cluster has no workers",
-            found=", ".join(sorted({v["sha256"] for v in found.values()})) or None,
-            hint="install the same model on every worker" if identities else "start workers, or check --scheduler"),
-            ExitCode.USAGE)
+            "E903", "the Dask workers did not all load the same model" if found else "the cluster has no workers",
+            found=", ".join(sorted(f"{w}: {v['sha256'] if v else 'no model'}" for w, v in found.items())) or None,
+            hint="install the same model on every worker (see the workers' logs)" if found
+            else "start workers, or check --scheduler"), ExitCode.USAGE)
     return ModelIdentity.from_json(json.loads(identities.pop()))
 
 
