@@ -28,11 +28,22 @@ NEAR_THRESHOLD = 0.8
 SHINGLE = 5
 
 
-def shingles(text: str) -> frozenset[int]:
+_WORD_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd multiplier of the polynomial over word hashes
+
+
+def shingles(text: str) -> np.ndarray:
+    """Distinct 32-bit hashes of the word 5-grams. Each word is hashed once and every
+    window of five is combined as a polynomial (uint64, wrapping): a third of the cost
+    of hashing each 5-gram's joined text."""
     words = re.findall(r"\w+", text.lower())
     if len(words) < SHINGLE:
-        return frozenset({zlib.crc32(" ".join(words).encode())})
-    return frozenset(zlib.crc32(" ".join(words[i:i + SHINGLE]).encode()) for i in range(len(words) - SHINGLE + 1))
+        return np.array([zlib.crc32(" ".join(words).encode())], dtype=np.uint64)
+    h = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+    n = len(words) - SHINGLE + 1
+    x = h[:n].copy()
+    for j in range(1, SHINGLE):
+        x = x * _WORD_MIX + h[j:j + n]
+    return np.unique(x >> np.uint64(32))
 
 
 PERMUTATIONS, BANDS = 64, 16
@@ -42,9 +53,9 @@ _A = _rng.integers(1, _PRIME, PERMUTATIONS, dtype=np.uint64)
 _B = _rng.integers(0, _PRIME, PERMUTATIONS, dtype=np.uint64)
 
 
-def signature(sh: frozenset[int]) -> np.ndarray:
+def signature(sh: np.ndarray) -> np.ndarray:
     """MinHash signature: per permutation, the least hash of the document's shingles."""
-    x = np.fromiter(sh, dtype=np.uint64, count=len(sh))
+    x = np.asarray(sh, dtype=np.uint64)
     # (a*x + b) mod p with 32-bit x and 61-bit a: wraps in uint64, which is still a fine hash family
     hashed = (np.outer(_A, x) + _B[:, None]) % np.uint64(_PRIME)
     return hashed.min(axis=1)

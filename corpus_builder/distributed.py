@@ -80,7 +80,13 @@ class DaskNER(NER):
             yield self._complete(*pending.popleft())
 
     def _complete(self, batch, results, todo, future):
-        computed = future.result() if future is not None else []
+        try:
+            computed = future.result() if future is not None else []
+        except Exception as exc:  # failed on every retry (a dead worker alone is retried)
+            raise CorpusError(Problem(
+                "E904", f"a Dask task failed: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}",
+                file=batch[todo[0]].where, hint="see the workers' logs; every worker needs the model and the "
+                "same corpus-builder"), ExitCode.INTERNAL) from None
         return batch, self.store(batch, todo, computed, results)
 
 

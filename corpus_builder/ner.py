@@ -212,54 +212,35 @@ def _token_array(doc: Doc) -> np.ndarray:
     return doc.to_array([IDX, LENGTH, IS_SPACE, IS_PUNCT, SENT_START]).view(np.int64)
 
 
-def _token_columns(array: np.ndarray) -> list[list[int]]:
-    """The columns as lists: a flat ``tolist`` is many times faster than a 2-D one,
-    which builds a list per row."""
-    flat = array.ravel().tolist()
-    return [flat[i::_FIELDS] for i in range(_FIELDS)]
-
-
 def sentence_spans(doc: Doc, entities: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Sentence char spans of a parsed ``Doc`` (see :func:`_sentences`)."""
-    return _sentences(doc.text, _token_columns(_token_array(doc)), entities)
+    return _sentences(doc.text, _token_array(doc), entities)
 
 
-def _sentences(text: str, columns: list[list[int]], entities: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+def _sentences(text: str, tokens: np.ndarray, entities: Iterable[tuple[int, int]] = ()) -> list[tuple[int, int]]:
     """Sentence char spans: the model's boundaries, plus one at every paragraph start,
     minus boundaries that would leave a sentence of bare punctuation (a closing quote
     before a paragraph break) or split an entity. Spans exclude surrounding whitespace.
 
-    One pass over the tokens (``Token.is_sent_start`` rescans the whole Doc on every
-    call, which made this quadratic; ``Doc.text`` joins every token again, so the
-    caller passes the text it already has)."""
-    spans: list[list[int]] = []
-    piece_punct = False  # the piece being read (spans[-1]) holds only punctuation
-
-    def close_piece() -> None:
-        # a piece of bare punctuation in the same paragraph (a closing quote the model
-        # put before the next sentence) belongs to the sentence before it
-        if len(spans) > 1 and piece_punct and "\n" not in text[spans[-2][1]:spans[-1][0]]:
-            last = spans.pop()
-            spans[-1][1] = last[1]
-
-    prev_newline = True
-    starts = columns[0]
-    for k, (idx, length, is_space, is_punct, sent_start) in enumerate(zip(*columns)):
-        end = idx + length
-        if is_space:
-            prev_newline = prev_newline or "\n" in text[idx:end]
-            continue
-        if not spans or prev_newline or sent_start == 1:
-            close_piece()
-            spans.append([idx, end])
-            piece_punct = bool(is_punct)
-        else:
-            spans[-1][1] = end
-            piece_punct = piece_punct and bool(is_punct)
-        following = starts[k + 1] if k + 1 < len(starts) else len(text)
-        prev_newline = "\n" in text[end:following]  # the token's trailing whitespace
-    close_piece()
-    return merge_over_entities([(s, e) for s, e in spans], entities)
+    Array operations over the :func:`_token_array` rows, not a Python loop over tokens
+    (``Token.is_sent_start`` rescans the whole Doc on every call; ``Doc.text`` joins
+    every token again, so the caller passes the text it already has)."""
+    words = tokens[tokens[:, 2] == 0]  # whitespace tokens only carry newlines
+    if not len(words):
+        return []
+    starts, ends = words[:, 0], words[:, 0] + words[:, 1]
+    newlines = np.concatenate(([0], np.cumsum(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) == 10)))
+    after_newline = np.empty(len(words), dtype=bool)  # a newline between this word and the one before
+    after_newline[0] = True
+    after_newline[1:] = newlines[starts[1:]] > newlines[ends[:-1]]
+    first = np.flatnonzero(after_newline | (words[:, 4] == 1))  # the first word of each piece
+    # a piece of bare punctuation in the same paragraph (a closing quote the model put
+    # before the next sentence) belongs to the sentence before it
+    merge = np.logical_and.reduceat(words[:, 3] != 0, first) & ~after_newline[first]
+    merge[0] = False
+    keep = first[~merge]
+    last = np.append(keep[1:] - 1, len(words) - 1)
+    return merge_over_entities(list(zip(starts[keep].tolist(), ends[last].tolist())), entities)
 
 
 def merge_over_entities(spans: list[tuple[int, int]], entities: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -294,10 +275,11 @@ class NER:
 
     name = "ner"
 
-    def __init__(self, nlp: Language | Callable[[], Language], identity: ModelIdentity, batch_size: int = 64,
-                 cache: NERCache | None = None, processes: int = 1, max_length: int | None = None):
-        """``nlp`` is a pipeline, or a function that loads it on the first cache miss."""
-        self._nlp = nlp
+    def __init__(self, nlp: Language | None, identity: ModelIdentity, batch_size: int = 64,
+                 cache: NERCache | None = None, processes: int = 1, max_length: int | None = None,
+                 load: Callable[[], Language] | None = None):
+        """``nlp``: the pipeline, or None to call ``load`` on the first cache miss."""
+        self._nlp, self._load = nlp, load
         self.max_length = max_length
         self.processes = processes
         self.identity = identity
@@ -308,9 +290,10 @@ class NER:
 
     @property
     def nlp(self) -> Language:
-        if callable(self._nlp) and not hasattr(self._nlp, "pipe"):
-            self._nlp = self._nlp()
-        return self._nlp  # type: ignore[return-value]
+        if self._nlp is None:
+            assert self._load is not None, "NER needs a pipeline or a way to load one"
+            self._nlp = self._load()
+        return self._nlp
 
     @staticmethod
     def result(text: str, parsed: Doc) -> dict[str, object]:
@@ -329,7 +312,7 @@ class NER:
             # flat [start0, end0, start1, end1, ...]: a cache entry per document decodes fast
             "tokens": np.column_stack((words[:, 0], words[:, 0] + words[:, 1])).ravel().tolist(),
             "entities": ents,
-            "sentences": [x for span in _sentences(text, _token_columns(array)) for x in span],
+            "sentences": [x for span in _sentences(text, array) for x in span],
             "counts": {"trimmed_whitespace": trimmed, "dropped_whitespace_entity": dropped},
         }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,7 +80,7 @@ class Pipeline:
                 identity = worker_identity(client)
             else:
                 identity = model_identity(config.model, config.cache)
-            model: Language | Callable[[], Language] = self._load
+            model: Language | None = None  # loaded on the first cache miss
             if identity is None:
                 model, identity = self._load_now()
             if config.model_sha256 and not config.model_override and identity.sha256 != config.model_sha256:
@@ -118,14 +118,13 @@ class Pipeline:
         gc.freeze()  # loaded while documents stream (see _frozen)
         return nlp
 
-    @staticmethod
-    def _ner(nlp: Language | Callable[[], Language], identity: ModelIdentity, config: BuildConfig, processes: int,
+    def _ner(self, nlp: Language | None, identity: ModelIdentity, config: BuildConfig, processes: int,
              client: Any) -> NER:
         cache = NERCache(config.cache, cache_salt(identity)) if config.cache is not None else None
         if client is not None:
             from .distributed import DaskNER
-            return DaskNER(client, nlp, identity, config.batch_size, cache, max_length=config.max_length)
-        return NER(nlp, identity, config.batch_size, cache, processes, max_length=config.max_length)
+            return DaskNER(client, None, identity, config.batch_size, cache, max_length=config.max_length)
+        return NER(nlp, identity, config.batch_size, cache, processes, max_length=config.max_length, load=self._load)
 
     def __iter__(self) -> Iterator[Document]:
         stream: Iterable[Document] = _timed(self.times, self.stages[0].name, self.stages[0]())
