@@ -97,7 +97,7 @@ class Pipeline:
             Ingest(config.seeds),
             Normalizer(cache=Store(config.cache / "normalized", fingerprint()) if config.cache is not None else None),
             Dedup(),
-            self._ner(model, identity, config, processes, client),
+            self._ner(model, processes, client),
             Overlays(self.overlays, identity.labels, self.adjudications),
             Splits(config.split_pins),
         ]
@@ -118,8 +118,8 @@ class Pipeline:
         gc.freeze()  # loaded while documents stream (see _frozen)
         return nlp
 
-    def _ner(self, nlp: Language | None, identity: ModelIdentity, config: BuildConfig, processes: int,
-             client: Any) -> NER:
+    def _ner(self, nlp: Language | None, processes: int, client: Any) -> NER:
+        config, identity = self.config, self.identity
         cache = NERCache(config.cache, cache_salt(identity)) if config.cache is not None else None
         if client is not None:
             from .distributed import DaskNER
