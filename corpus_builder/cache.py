@@ -25,33 +25,31 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from srsly.msgpack import _Packer, _unpackb  # the plain codec: srsly's wrappers look up plugin hooks per call
 
+from .io import atomic_write, sha256_bytes
+
 FORMAT = 2
 MAGIC = b"CBC2"
 SUFFIX = ".bin"
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 class Store:
     """Content-addressed, checksummed, atomically written entries in ``folder``."""
 
-    def __init__(self, folder: Path, salt: dict[str, Any]):
+    def __init__(self, folder: Path, salt: dict[str, Any], durable: bool = True):
+        """``durable=False``: entries are not flushed to disk one by one (see :func:`atomic_write`)."""
         self.folder = Path(folder)
-        self.salt = _sha(json.dumps({"format": FORMAT, **salt}, sort_keys=True).encode())
+        self.durable = durable
+        self.salt = sha256_bytes(json.dumps({"format": FORMAT, **salt}, sort_keys=True).encode())
         self.counts: Counter[str] = Counter()
 
     def key(self, *parts: str) -> str:
-        return _sha(":".join((self.salt, *parts)).encode())
+        return sha256_bytes(":".join((self.salt, *parts)).encode())
 
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}{SUFFIX}"
@@ -74,23 +72,8 @@ class Store:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         body = _Packer(use_bin_type=True).pack(payload)
-        atomic_write(path, MAGIC + bytes.fromhex(key) + hashlib.sha256(body).digest() + body)
+        atomic_write(path, MAGIC + bytes.fromhex(key) + hashlib.sha256(body).digest() + body, self.durable)
         self.counts["writes"] += 1
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, flush it to disk and rename
-    it into place: readers see the old file or the whole new one, never half."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _check(data: bytes, key: str) -> bytes:

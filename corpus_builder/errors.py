@@ -8,7 +8,7 @@ what to do next. The CLI prints these as single lines; tracebacks are for bugs.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
@@ -54,32 +54,15 @@ class Problem:
 
 
 class CorpusError(Exception):
-    """A user-facing failure: one or more problems, never a bare traceback."""
+    """A user-facing failure: one or more problems, never a bare traceback. ``warnings``
+    found on the way are carried along, so the command line can still show them."""
 
-    def __init__(self, problems: Problem | list[Problem], exit_code: ExitCode = ExitCode.INVALID_DATA):
+    def __init__(self, problems: Problem | list[Problem], exit_code: ExitCode = ExitCode.INVALID_DATA,
+                 warnings: list[Problem] | None = None):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         self.exit_code = exit_code
+        self.warnings = list(warnings or [])
         super().__init__("\n".join(p.format() for p in self.problems))
-
-
-@dataclass
-class ProblemLog:
-    """Collects problems so a run can report all of them at once."""
-
-    problems: list[Problem] = field(default_factory=list)
-
-    def add(self, problem: Problem) -> None:
-        self.problems.append(problem)
-
-    def extend(self, problems: list[Problem]) -> None:
-        self.problems.extend(problems)
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise CorpusError(self.problems)
-
-    def __bool__(self) -> bool:
-        return bool(self.problems)
 
 
 def rel(path: Path | str) -> str:

@@ -10,10 +10,7 @@ from typer.exceptions import TyperException
 
 from ..errors import CorpusError, ExitCode
 from ._app import app
-from . import build as _build, diff as _diff, publish as _publish, release as _release  # noqa: F401
-from . import agreement as _agreement, report as _report  # noqa: F401
-from . import validate as _validate, verify as _verify  # noqa: F401  (register commands)
-from . import rebase as _rebase  # noqa: F401  (register the rebase command)
+from . import agreement, build, diff, publish, rebase, release, report, validate, verify  # noqa: F401  (register commands)
 
 
 def main() -> None:
@@ -22,6 +19,8 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except CorpusError as exc:
+        for warning in exc.warnings:
+            print(f"warning: {warning.format()}", file=sys.stderr)
         for problem in exc.problems:
             print(f"error: {problem.format()}", file=sys.stderr)
         if len(exc.problems) > 1:

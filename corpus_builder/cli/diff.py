@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ..diff import diff_releases, summarize
+from ..release.diff import diff_releases, summarize
 from ._app import app
 
 

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
+from ..actions.rebase import rebase
 from ..config import load_config
 from ..errors import CorpusError
-from ..rebase import rebase
 from ._app import app
 
 

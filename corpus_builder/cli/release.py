@@ -1,106 +1,16 @@
-"""``corpus-builder release --bump major|minor|patch``: cut the next immutable version.
-
-Refuses uncommitted changes to the inputs; builds the new version into a staging
-folder, diffs it against the current release, checks the bump matches what changed
-(semantic versioning of data), then moves it into ``dist/``, updates
-``corpus.toml`` and writes the entry of ``CHANGELOG.md`` (the diff, summarized)."""
+"""``corpus-builder release --bump major|minor|patch``: cut the next immutable version."""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import re
-import subprocess
 import sys
-import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..config import BuildConfig, load_config
-from ..diff import diff_releases, summarize
-from ..errors import CorpusError, ExitCode, Problem, rel
-from ..publish import output_lock, sync_top_level
-from ..versions import at_least, bump
+from ..actions.release import release
+from ..config import load_config
 from ._app import app
-from .build import build
-
-INPUTS = ("seeds", "annotations", "schema", "corpus.toml", "LICENSE.md", "corpus_builder")
-CHANGELOG = "CHANGELOG.md"
-HEADER = "# Changelog\n\nEvery release of the dataset, newest first; each entry is `corpus-builder diff` of the previous release and this one.\n"
-
-
-def uncommitted_inputs(root: Path) -> list[str]:
-    try:
-        out = subprocess.run(["git", "status", "--porcelain", "--", *INPUTS], cwd=root, capture_output=True,
-                             text=True, check=True).stdout
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise CorpusError(Problem("E603", f"cannot read the git status of the project: {exc}", file=rel(root),
-                                  hint="run release inside the project's git work tree"), ExitCode.USAGE) from None
-    return [line[3:] for line in out.splitlines()]
-
-
-def set_version(text: str, version: str, date: str) -> str:
-    text = re.sub(r'(?m)^version = "[^"]*"', f'version = "{version}"', text, count=1)
-    return re.sub(r'(?m)^date_released = "[^"]*"', f'date_released = "{date}"', text, count=1)
-
-
-def changelog_entry(version: str, date: str, body: str) -> str:
-    return f"## {version} ({date})\n\n{body}\n"
-
-
-def prepend_changelog(path: Path, entry: str) -> None:
-    old = path.read_text("utf-8") if path.exists() else HEADER
-    head, sep, rest = old.partition("\n## ")
-    path.write_text(f"{head.rstrip()}\n\n{entry}" + (f"\n## {rest}" if sep else ""), encoding="utf-8")
-
-
-def release(config: BuildConfig, level: str, date: str | None = None) -> tuple[str, str]:
-    """Cut the next version; returns (version, changelog entry)."""
-    dirty = uncommitted_inputs(config.root)
-    if dirty:
-        raise CorpusError(Problem("E602", f"uncommitted changes to inputs: {', '.join(dirty[:5])}"
-                                  + (" ..." if len(dirty) > 5 else ""), file=rel(config.root),
-                                  hint="commit (or stash) them first, so the release can be traced to one commit"),
-                          ExitCode.USAGE)
-    previous = config.release_dir
-    if not previous.is_dir():
-        raise CorpusError(Problem("E604", "the current version has no release to start from", file=rel(previous),
-                                  hint="build it first with `corpus-builder build`"), ExitCode.USAGE)
-    version = bump(config.dataset.version, level)
-    date = date or dt.datetime.now(dt.timezone.utc).date().isoformat()
-    toml = config.root / "corpus.toml"
-    original = toml.read_text("utf-8")
-    toml.write_text(set_version(original, version, date), encoding="utf-8")
-    try:
-        new_config = load_config(config.root)
-        new_config = replace(new_config, seeds=config.seeds, annotations=config.annotations, out=config.out,
-                             cache=config.cache)
-        config.out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=config.out, prefix=".tmp-release-") as tmp:
-            report = build(new_config.with_overrides(out=Path(tmp)))
-            d = diff_releases(previous, report.release)
-            required = d.required_bump()
-            if not at_least(level, required):
-                raise CorpusError(Problem(
-                    "E605", f"a {level} bump is too small for these changes (they need {required})",
-                    file=rel(toml), position="[dataset].version",
-                    hint=f"run `corpus-builder release --bump {required}`"), ExitCode.INVALID_DATA)
-            with output_lock(config.out):
-                target = config.out / version
-                if target.exists():
-                    raise CorpusError(Problem("E501", "a release with this version already exists", file=rel(target),
-                                              hint="released versions are immutable: bump again"))
-                os.replace(report.release, target)
-    except BaseException:
-        toml.write_text(original, encoding="utf-8")  # nothing half-done: the old version stays current
-        raise
-    sync_top_level(target, config.root)
-    entry = changelog_entry(version, date, summarize(d))
-    prepend_changelog(config.root / CHANGELOG, entry)
-    return version, entry
 
 
 @app.command("release")

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from ..config import BuildConfig, load_config
-from ..errors import CorpusError, Problem
-from ..pipeline import run
+from ..actions.validate import validate
+from ..config import load_config
+from ..errors import CorpusError
 from ._app import app
-
-if TYPE_CHECKING:
-    from spacy.language import Language
-
-
-def validate(config: BuildConfig, nlp: Language | None = None) -> list[Problem]:
-    """Every problem of the inputs (seeds and overlays, checked against the normalized
-    texts and the model's entities), errors first, then warnings."""
-    corpus = run(config, nlp)
-    return corpus.problems + corpus.warnings
 
 
 @app.command("validate")
@@ -35,12 +25,10 @@ def validate_cli(
     config = load_config(project)
     override = model is not None and model != config.model
     config = config.with_overrides(seeds=seeds, annotations=annotations, model=model, model_override=override)
-    corpus = run(config)
-    problems = corpus.problems + corpus.warnings
-    print(corpus.stages["overlays"].coverage.line(), file=sys.stderr)
-    for warning in (p for p in problems if p.severity == "warning"):
+    result = validate(config)
+    print(result.stats.overlays.coverage.line(), file=sys.stderr)
+    for warning in result.warnings:
         print(f"warning: {warning.format()}", file=sys.stderr)
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise CorpusError(errors)
+    if result.problems:
+        raise CorpusError(result.problems)
     print(f"ok: overlays in {config.annotations} are valid", file=sys.stderr)

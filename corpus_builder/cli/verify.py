@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
+from ..actions.verify import verify
 from ..config import load_config
 from ..errors import CorpusError, rel
-from ..verify import verify
 from ._app import app
 
 

@@ -1,0 +1,85 @@
+"""The build: seeds + annotations -> ``<out>/<version>/``.
+
+lock -> staging folder -> pipeline -> release writer -> promote. The command line,
+``verify --rebuild``, ``release``, the benchmarks and the tests all call
+:func:`build`; :func:`run` runs the same stages and keeps the documents instead of
+writing a release (``validate``, ``agreement``, ``report``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..annotation.snapshots import save_snapshot
+from ..config import BuildConfig
+from ..errors import CorpusError, Problem, rel
+from ..executors import DEFAULT, open_executor
+from ..pipeline import Pipeline, PipelineResult
+from ..records import Document
+from ..release.folder import output_lock, promote, staging, sync_top_level
+from ..release.writer import ReleaseWriter
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+
+@dataclass
+class BuildReport:
+    status: str  # "written" | "unchanged"
+    release: Path
+    result: PipelineResult
+    manifest: dict[str, Any]
+
+
+def build(config: BuildConfig, nlp: Language | None = None, *, sync_top_level_to: Path | None = None,
+          processes: int = 1, executor: str = DEFAULT, scheduler: str | None = None,
+          progress: Callable[[Iterable[Document]], Iterable[Document]] | None = None) -> BuildReport:
+    """Stream every document through the stages into a staging folder and promote it;
+    on any problem raise :class:`CorpusError` with all of them, releasing nothing.
+
+    ``nlp``: an already loaded pipeline instead of ``config.model`` (tests);
+    ``sync_top_level_to``: the project folder whose ``DATASHEET.md``/``CITATION.cff``
+    follow this release (only a release of the pinned model); ``progress`` wraps the
+    document stream (a progress bar)."""
+    with open_executor(executor, config, processes=processes, scheduler=scheduler, nlp=nlp) as runner:
+        pipeline = Pipeline(config, runner)
+        version = config.release_version(pipeline.identity.sha256)
+        pinned = version == config.dataset.version
+        if not pinned:  # another model: another release, never the pinned one's
+            config = replace(config, dataset=replace(config.dataset, version=version))
+        result, manifest, status = _write(pipeline, config, progress)
+    if sync_top_level_to is not None and pinned:  # the project's own top-level copies follow its release
+        sync_top_level(config.release_dir, sync_top_level_to)
+    return BuildReport(status, config.release_dir, result, manifest)
+
+
+def _write(pipeline: Pipeline, config: BuildConfig,
+           progress: Callable[[Iterable[Document]], Iterable[Document]] | None) -> tuple[PipelineResult, dict[str, Any], str]:
+    with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
+        writer = ReleaseWriter(config, pipeline.identity.labels, tmp, pipeline.identity.ref)
+        annotated = {o.doc_id for o in pipeline.overlays}
+        for doc in (progress or iter)(pipeline):
+            writer.add(doc)
+            if config.cache is not None and doc.doc_id in annotated:
+                save_snapshot(config.cache, doc.text)  # what `rebase` maps from after a rule change
+        result = pipeline.finish()
+        if result.problems:
+            raise CorpusError(result.problems, warnings=result.warnings)
+        empty = [s for s, v in writer.stats.splits.items() if not v["documents"]]
+        if empty:
+            raise CorpusError([Problem(
+                "E503", f"split {s!r} would be empty", file=rel(config.root / "corpus.toml"), position="[splits.pins]",
+                hint="pin a group (an event, or a doc_id) to it in [splits.pins], or add documents") for s in empty],
+                warnings=result.warnings)
+        manifest = writer.finish(result)
+        return result, manifest, promote(tmp, config.release_dir)
+
+
+def run(config: BuildConfig, nlp: Language | None = None) -> PipelineResult:
+    """Run every stage and keep the documents (for validation and inspection; a build
+    streams them instead)."""
+    with open_executor(DEFAULT, config, nlp=nlp) as runner:
+        pipeline = Pipeline(config, runner)
+        return pipeline.finish(list(pipeline))

@@ -1,0 +1,36 @@
+"""``verify``: is a release folder intact, and (``rebuild``) does this code rebuild it
+byte for byte from the inputs its manifest records?"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from ..config import BuildConfig
+from ..errors import CorpusError, Problem, rel
+from ..release.verify import check_inputs, verify as check_release
+from .build import build
+
+
+def verify(folder: Path, config: BuildConfig | None = None, rebuild: bool = False) -> list[Problem]:
+    folder = Path(folder)
+    problems = check_release(folder)
+    if not (rebuild and config is not None):
+        return problems
+    inputs = check_inputs(folder, config)
+    if inputs:
+        return problems + inputs
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            report = build(config.with_overrides(out=Path(tmp)))
+        except CorpusError as exc:
+            return problems + exc.problems
+        for path in sorted(p for p in report.release.rglob("*") if p.is_file()):
+            name = path.relative_to(report.release)
+            mine = folder / name
+            if not mine.is_file() or mine.read_bytes() != path.read_bytes():
+                problems.append(Problem("E712", "rebuilt file differs from the release", file=rel(mine),
+                                        hint="this code or these library versions (manifest.json "
+                                             "`libraries`) do not reproduce the release: check out the "
+                                             "release's commit and install requirements.lock"))
+    return problems

@@ -1,0 +1,192 @@
+"""Adjudication: one layer from several independent annotators.
+
+When two or more annotators reviewed a document, each one's ops make their own
+entity layer. Entities on which every layer agrees (span, label and link) are kept;
+every other entity is *disputed*, and the ops behind it (plus removals that overlap
+it) must be named by a decision in ``annotations/adjudication/<doc_id>.json``, which
+states the entities the release has there. Nothing disputed reaches the release
+undecided. Contract: ``schema/adjudication.schema.json``, ``docs/data-format.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import Problem, rel
+from ..io import sha256_bytes
+from ..records import Document, Entity, OpRef
+from .overlay import Op
+from .schema import pointer, validator
+
+FOLDER = "adjudication"
+SCHEMA_FILE = "adjudication.schema.json"
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: str
+    pointer: str
+    resolves: tuple[str, ...]
+    entities: tuple[tuple[int, int, str, str, str | None], ...]  # start, end, quote, label, kb_id
+
+
+@dataclass(frozen=True)
+class Adjudication:
+    file: str
+    sha256: str
+    doc_id: str
+    adjudicator: str
+    text_sha256: str
+    decisions: tuple[Decision, ...]
+
+
+def load_adjudications(folder: Path, schema_dir: Path, annotators: set[str]) -> tuple[list[Adjudication], list[Problem]]:
+    """Every ``<doc_id>.json`` under ``folder``; all problems, one run."""
+    found: list[Adjudication] = []
+    problems: list[Problem] = []
+    if not folder.is_dir():
+        return found, problems
+    for path in sorted(folder.glob("*.json")):
+        name = rel(path)
+        try:
+            data = path.read_bytes()
+            obj = json.loads(data.decode("utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+            problems.append(Problem("E401", f"adjudication file unreadable: {str(exc)[:80]}", file=name,
+                                    hint="fix the JSON (see docs/data-format.md)"))
+            continue
+        errors = list(validator(schema_dir / SCHEMA_FILE).iter_errors(obj))
+        if errors:
+            problems.extend(Problem("E402", f"schema violation: {e.message}", file=name,
+                                    position=pointer(e.absolute_path) or "/",
+                                    hint=f"see schema/{SCHEMA_FILE} and docs/data-format.md") for e in errors)
+            continue
+        if path.name != f"{obj['doc_id']}.json":
+            problems.append(Problem("E403", "file name does not match its doc_id", file=name, position="/doc_id",
+                                    found=path.name, expected=f"{obj['doc_id']}.json",
+                                    hint=f"rename it to {obj['doc_id']}.json"))
+        if obj["adjudicator"] not in annotators:
+            problems.append(Problem("E406", "unknown annotator", file=name, position="/adjudicator",
+                                    found=obj["adjudicator"], hint="add the adjudicator to annotations/annotators.json"))
+        decisions = tuple(
+            Decision(d["id"], f"/decisions/{i}", tuple(d["resolves"]),
+                     tuple((int(e["start"]), int(e["end"]), e["quote"], e["label"], e.get("kb_id"))
+                           for e in d["entities"]))
+            for i, d in enumerate(obj["decisions"]))
+        found.append(Adjudication(name, sha256_bytes(data), obj["doc_id"], obj["adjudicator"],
+                                  obj["text_sha256"], decisions))
+    return found, problems
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """Where annotators' layers differ: the entities only some of them have, and the
+    refs of every op behind the difference."""
+
+    agreed: list[Entity]
+    disputed: list[Entity]
+    refs: set[str]
+
+
+def compare_layers(layers: Mapping[str, Sequence[Entity]], ops: Mapping[str, Sequence[Op]]) -> Dispute:
+    """Entities agree when every layer has the same span and label and no two layers
+    link it to different ids (a missing link is not a disagreement: linking is optional)."""
+    keyed = {a: {(e.start, e.end, e.label): e for e in layer} for a, layer in layers.items()}
+    common = set.intersection(*(set(k) for k in keyed.values())) if keyed else set()
+    agreed = []
+    for key in sorted(common):
+        copies = [keyed[a][key] for a in sorted(keyed)]
+        links = {e.kb_id for e in copies} - {None}
+        if len(links) > 1:
+            continue
+        refs = tuple(r for e in copies for r in e.refs)
+        source = "model" if all(e.source == "model" for e in copies) else "manual"
+        first = copies[0]
+        agreed.append(Entity(first.start, first.end, first.text, first.label, source, refs, next(iter(links), None)))
+    settled = {(e.start, e.end, e.label) for e in agreed}
+    disputed = sorted((e for a in sorted(keyed) for k, e in keyed[a].items() if k not in settled),
+                      key=lambda e: (e.start, e.end, e.label, e.annotator or ""))
+    refs = {str(r) for e in disputed for r in e.refs}
+    for annotator_ops in ops.values():
+        for op in annotator_ops:
+            if op.kind == "remove" and any(_overlap((op.start, op.end), e.span) for e in disputed):
+                refs.add(str(op.ref))
+    return Dispute(agreed, disputed, refs)
+
+
+def adjudicate(doc: Document, layers: Mapping[str, Sequence[Entity]], ops: Mapping[str, Sequence[Op]],
+               adjudication: Adjudication | None, labels: Iterable[str]) -> tuple[list[Entity], list[Problem]]:
+    """The release layer of a multiply-annotated document, and what keeps it from being one."""
+    dispute = compare_layers(layers, ops)
+    who = ", ".join(sorted(layers))
+    target = f"annotations/{FOLDER}/{doc.doc_id}.json"
+    if adjudication is None:
+        if not dispute.refs:
+            return dispute.agreed, []
+        return dispute.agreed, [Problem(
+            "E440", f"{len(dispute.disputed)} entities differ between the annotators ({who}) and are not adjudicated",
+            file=doc.where, found=", ".join(sorted(dispute.refs)),
+            hint=f"write {target} with a decision naming these ops (`corpus-builder agreement --disputes` lists them)")]
+    adj = adjudication
+    if adj.text_sha256 != doc.text_sha256:
+        return dispute.agreed, [Problem("E411", "adjudication was written against a different text", file=adj.file,
+                                        position="/text_sha256", found=adj.text_sha256, expected=doc.text_sha256,
+                                        hint="the normalized text changed; re-anchor the decisions and update text_sha256")]
+    labels = set(labels)
+    problems: list[Problem] = []
+    named: set[str] = set()
+    by_key = {}
+    for e in dispute.disputed:
+        by_key.setdefault((e.start, e.end, e.label), []).append(e)
+    starts = {s for s, _ in doc.tokens}
+    ends = {e for _, e in doc.tokens}
+    entities = list(dispute.agreed)
+    for d in adj.decisions:
+        for i, ref in enumerate(d.resolves):
+            if ref in named:
+                problems.append(Problem("E443", "op resolved by two decisions", file=adj.file,
+                                        position=f"{d.pointer}/resolves/{i}", op_id=d.id, found=ref,
+                                        hint="name each disputed op in one decision"))
+            elif ref not in dispute.refs:
+                problems.append(Problem("E443", "decision names an op that is not in dispute", file=adj.file,
+                                        position=f"{d.pointer}/resolves/{i}", op_id=d.id, found=ref,
+                                        expected=" | ".join(sorted(dispute.refs)) or "no disputed op",
+                                        hint="drop it from `resolves` (the annotators agree there, or it does not exist)"))
+            named.add(ref)
+        for j, (start, end, quote, label, kb_id) in enumerate(d.entities):
+            ptr = f"{d.pointer}/entities/{j}"
+            if not 0 <= start < end <= len(doc.text) or doc.text[start:end] != quote:
+                problems.append(Problem("E414", "quote does not match the text at [start, end)", file=adj.file,
+                                        position=ptr, op_id=d.id, found=doc.text[start:end] if 0 <= start < end else None,
+                                        expected=quote, hint="fix start/end or the quote (code points, normalized text)"))
+                continue
+            if start not in starts or end not in ends:
+                problems.append(Problem("E415", "span does not align with token boundaries", file=adj.file,
+                                        position=ptr, op_id=d.id, found=quote, hint="use whole tokens"))
+            if label not in labels:
+                problems.append(Problem("E412", "unknown label", file=adj.file, position=f"{ptr}/label", op_id=d.id,
+                                        found=label, hint="use a label of the model's label set"))
+            backers = tuple(r for e in by_key.get((start, end, label), []) if e.kb_id in (None, kb_id)
+                            for r in e.refs)
+            entities.append(Entity(start, end, quote, label, "adjudication",
+                                   (OpRef(adj.adjudicator, d.id, adj.sha256), *backers), kb_id))
+    for ref in sorted(dispute.refs - named):
+        shown = next((f"{e.label} {e.text!r} [{e.start}, {e.end})" for e in dispute.disputed
+                      if ref in map(str, e.refs)), "a removal")
+        problems.append(Problem("E442", f"disagreement not adjudicated: {ref} ({shown})", file=adj.file,
+                                position="/decisions", found=ref,
+                                hint="add a decision whose `resolves` names this op and whose `entities` state the outcome"))
+    entities.sort(key=lambda e: (e.start, e.end))
+    for a, b in zip(entities, entities[1:]):
+        if b.start < a.end:
+            problems.append(Problem("E421", f"entities overlap after adjudication: {a.label} {a.text!r} [{a.start}, "
+                                            f"{a.end}) and {b.label} {b.text!r} [{b.start}, {b.end})", file=adj.file,
+                                    position="/decisions", hint="a decision's entities must not overlap kept ones"))
+    return entities, problems

@@ -1,0 +1,175 @@
+"""Overlay files: stand-off manual annotation, parsed and schema-checked.
+
+One JSON file per (document, annotator), named ``<doc_id>.<annotator>.json`` under
+``annotations/`` and validated against ``schema/overlay.schema.json``. Each file
+records the sha256 of the normalized text it was written against; each span op
+repeats the exact ``quote`` at ``[start, end)``, and an op on a model entity states
+what it ``expects`` the model to have predicted. The on-disk contract is in
+``docs/data-format.md``.
+
+Loading collects *every* problem of a file, so one run reports all of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import Problem, rel
+from ..io import sha256_bytes
+from ..records import OpRef
+from .schema import expected, pointer, validator
+
+SCHEMA_FILE = "overlay.schema.json"
+SPAN_KINDS = ("accept", "remove", "resize", "relabel", "add")  # order in which ops apply
+REVIEW_KINDS = ("accept", "remove", "relabel", "resize")  # ops that review a model entity
+
+
+@dataclass(frozen=True)
+class Op:
+    id: str
+    kind: str
+    file: str
+    pointer: str
+    annotator: str
+    start: int = 0
+    end: int = 0
+    quote: str = ""
+    label: str | None = None
+    expects: Mapping[str, Any] | None = None
+    field: str | None = None
+    value: str | None = None
+    kb_id: str | None = None
+    file_sha256: str = ""
+
+    @property
+    def ref(self) -> OpRef:
+        return OpRef(self.annotator, self.id, self.file_sha256)
+
+    @property
+    def reviewed(self) -> tuple[int, int] | None:
+        """The model entity span this op reviews, if it reviews one."""
+        if self.kind not in REVIEW_KINDS or not self.expects:
+            return None
+        return (self.expects["start"], self.expects["end"])
+
+    def problem(self, code: str, message: str, suffix: str = "", **kw: Any) -> Problem:
+        return Problem(code, message, file=self.file, position=self.pointer + suffix, op_id=self.id, **kw)
+
+
+@dataclass(frozen=True)
+class Overlay:
+    file: str
+    sha256: str
+    doc_id: str
+    annotator: str
+    text_sha256: str
+    scope: str
+    ops: tuple[Op, ...]
+
+
+MAX_BYTES = 10 * 1024 * 1024  # an overlay is hand-written; anything bigger is a mistake
+
+
+def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None = None) -> tuple[Overlay | None, list[Problem]]:
+    """Parse and schema-check one file; returns all problems found in it."""
+    name = rel(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return None, [Problem("E405", f"overlay file too large ({size:,} bytes > {MAX_BYTES:,})", file=name,
+                                  hint="split it: one file per document and annotator")]
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem("E405", f"cannot read overlay: {exc.strerror or exc}", file=name,
+                              hint="check that it exists and is readable")]
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        return None, [Problem("E401", "overlay is not UTF-8", file=name, position=f"byte {exc.start}",
+                              hint="save the file as UTF-8")]
+    except json.JSONDecodeError as exc:
+        return None, [Problem("E401", f"invalid JSON: {exc.msg}", file=name,
+                              position=f"line {exc.lineno}, column {exc.colno}",
+                              hint="fix the JSON syntax (a trailing comma or a missing quote?)")]
+    except (RecursionError, ValueError) as exc:
+        return None, [Problem("E401", f"invalid JSON: {str(exc)[:80] or type(exc).__name__}", file=name,
+                              hint="an overlay is a flat object with a list of ops; fix the file")]
+    try:
+        errors = sorted(validator(schema_dir / SCHEMA_FILE).iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+    except RecursionError:
+        return None, [Problem("E402", "schema violation: value nested too deeply", file=name, position="/",
+                              hint=f"see schema/{SCHEMA_FILE}")]
+    problems = [
+        Problem("E402", f"schema violation: {e.message}", file=name, position=pointer(e.absolute_path) or "/",
+                expected=expected(e), hint=f"see schema/{SCHEMA_FILE} and docs/data-format.md")
+        for e in errors
+    ]
+    if problems:
+        return None, problems
+    if annotators is not None and obj["annotator"] not in annotators:
+        problems.append(Problem("E406", "unknown annotator", file=name, position="/annotator", found=obj["annotator"],
+                                expected=" | ".join(sorted(annotators)) or "an id listed in annotators.json",
+                                hint=f"add the annotator to {ANNOTATORS_FILE} (id, name, role) or fix the id"))
+    stem = f"{obj['doc_id']}.{obj['annotator']}.json"
+    if path.name != stem:
+        problems.append(Problem("E403", "file name does not match its doc_id and annotator", file=name,
+                                position="/doc_id", found=path.name, expected=stem, hint=f"rename it to {stem}"))
+    sha = sha256_bytes(data)
+    ops, seen = [], Counter(op.get("id") for op in obj["ops"])
+    for i, raw in enumerate(obj["ops"]):
+        ptr = f"/ops/{i}"
+        if seen[raw["id"]] > 1:
+            problems.append(Problem("E404", "duplicate op id in file", file=name, position=ptr + "/id",
+                                    op_id=raw["id"], hint="give every op of a file its own id"))
+        expects = raw.get("expects")
+        if expects is not None:  # JSON Schema's "integer" admits 1.0; offsets are ints from here on
+            expects = {**expects, "start": int(expects["start"]), "end": int(expects["end"])}
+        ops.append(Op(id=raw["id"], kind=raw["op"], file=name, pointer=ptr, annotator=obj["annotator"],
+                      start=int(raw.get("start", 0)), end=int(raw.get("end", 0)), quote=raw.get("quote", ""),
+                      label=raw.get("label"), expects=expects, field=raw.get("field"),
+                      value=raw.get("value"), kb_id=raw.get("kb_id"), file_sha256=sha))
+    overlay = Overlay(file=name, sha256=sha, doc_id=obj["doc_id"],
+                      annotator=obj["annotator"], text_sha256=obj["text_sha256"],
+                      scope=obj.get("scope", "partial"), ops=tuple(ops))
+    return overlay, problems
+
+
+ANNOTATORS_FILE = "annotators.json"
+
+
+def load_annotators(folder: Path, schema_dir: Path) -> tuple[set[str], list[Problem]]:
+    """The annotator registry ``annotations/annotators.json`` (validated by its schema)."""
+    path = folder / ANNOTATORS_FILE
+    name = rel(path)
+    if not path.is_file():
+        return set(), [Problem("E407", "annotator registry missing", file=name,
+                               hint='create it: {"annotators": [{"id": "you", "name": "...", "role": "..."}]}')]
+    try:
+        obj = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return set(), [Problem("E407", f"annotator registry unreadable: {str(exc)[:80]}", file=name,
+                               hint="fix the JSON (see docs/data-format.md)")]
+    errors = list(validator(schema_dir / "annotators.schema.json").iter_errors(obj))
+    if errors:
+        return set(), [Problem("E407", f"schema violation: {e.message}", file=name, position=pointer(e.absolute_path) or "/",
+                               hint="see schema/annotators.schema.json") for e in errors]
+    return {a["id"] for a in obj["annotators"]}, []
+
+
+def load_overlays(folder: Path, schema_dir: Path) -> tuple[list[Overlay], list[Problem]]:
+    overlays: list[Overlay] = []
+    if not folder.is_dir():
+        return [], []
+    paths = sorted(p for p in folder.glob("*.json") if p.name != ANNOTATORS_FILE)
+    annotators, problems = load_annotators(folder, schema_dir) if paths else (set(), [])
+    for path in paths:
+        overlay, found = load_overlay(path, schema_dir, annotators)
+        problems.extend(found)
+        if overlay is not None:
+            overlays.append(overlay)
+    return overlays, problems

@@ -1,0 +1,162 @@
+"""The Dask executor: the spaCy pipeline is loaded once per worker by a
+``WorkerPlugin`` (only the model's name travels), tasks are a pure function from a
+chunk of texts to the NER stage's results, submitted with retries and collected in
+input order, so the release bytes are those of a local build.
+
+Optional: ``pip install -e '.[dask]'``. ``--executor dask`` starts a LocalCluster on
+127.0.0.1; ``--scheduler tcp://HOST:PORT`` joins an existing cluster (dask-kubernetes,
+dask-jobqueue/Slurm: start the cluster there, pass its scheduler address)."""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..errors import CorpusError, ExitCode, Problem
+from ..nlp.model import ModelIdentity
+from ..nlp.parse import parse_result
+
+if TYPE_CHECKING:
+    from ..config import BuildConfig
+
+T = TypeVar("T")
+
+PLUGIN = "corpus-builder-spacy"
+CHUNK = 32  # documents per task: small enough that the last tasks end close together
+WINDOW = 4  # tasks in flight per worker: keeps workers busy, bounds memory
+
+
+def _worker_plugin_class():
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class SpacyPlugin(WorkerPlugin):
+        """Loads the pipeline on each worker once; refuses a model with other files."""
+
+        name = PLUGIN
+
+        def __init__(self, model: str, max_length: int, batch_size: int):
+            self.model, self.max_length, self.batch_size = model, max_length, batch_size
+            self.nlp, self.identity = None, None
+
+        def setup(self, worker: Any) -> None:
+            from ..nlp.model import load_pipeline
+
+            self.nlp, self.identity = load_pipeline(self.model)
+            self.nlp.max_length = self.max_length
+
+    return SpacyPlugin
+
+
+def ner_chunk(texts: list[str], sha256: str) -> list[dict]:
+    """The task: NER results for a chunk of texts, with the worker's own pipeline
+    (refused by a worker whose model files are not those the release records)."""
+    from distributed import get_worker
+
+    plugin = get_worker().plugins[PLUGIN]
+    if plugin.identity.sha256 != sha256:
+        raise RuntimeError(f"worker has model files {plugin.identity.sha256}, the build expects {sha256}")
+    return [parse_result(t, p) for t, p in zip(texts, plugin.nlp.pipe(texts, batch_size=plugin.batch_size))]
+
+
+class DaskExecutor:
+    """Chunks of :data:`CHUNK` texts submitted as tasks (with retries), at most
+    :data:`WINDOW` per worker in flight, results collected in input order."""
+
+    chunk_size = CHUNK
+    loads_configured_model = True
+
+    def __init__(self, client: Any):
+        self.client = client
+        self.window = WINDOW * max(1, len(client.scheduler_info().get("workers", {})))
+        self._identity: ModelIdentity | None = None
+
+    def identity(self) -> ModelIdentity:
+        if self._identity is None:
+            self._identity = worker_identity(self.client)
+        return self._identity
+
+    def map(self, chunks: Iterable[tuple[T, list[str], str]]) -> Iterator[tuple[T, list[dict[str, Any]]]]:
+        sha256 = self.identity().sha256
+        pending: deque = deque()
+        for tag, texts, where in chunks:
+            future = self.client.submit(ner_chunk, texts, sha256, retries=3, pure=False) if texts else None
+            pending.append((tag, future, where))
+            while len(pending) > self.window:
+                yield self._complete(*pending.popleft())
+        while pending:
+            yield self._complete(*pending.popleft())
+
+    @staticmethod
+    def _complete(tag: T, future: Any, where: str) -> tuple[T, list[dict[str, Any]]]:
+        try:
+            return tag, (future.result() if future is not None else [])
+        except Exception as exc:  # failed on every retry (a dead worker alone is retried)
+            raise CorpusError(Problem(
+                "E904", f"a Dask task failed: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}",
+                file=where, hint="see the workers' logs; every worker needs the model and the "
+                "same corpus-builder"), ExitCode.INTERNAL) from None
+
+
+def _identity_of(dask_worker: Any) -> dict | None:
+    plugin = dask_worker.plugins.get(PLUGIN)
+    return plugin.identity.to_json() if plugin is not None and plugin.identity is not None else None
+
+
+def worker_identity(client: Any) -> ModelIdentity:
+    """The model identity the workers loaded (they must all agree): the client itself
+    never loads the model."""
+    found = client.run(_identity_of)
+    identities = {json.dumps(v, sort_keys=True) for v in found.values() if v is not None}
+    if len(identities) != 1 or None in found.values():
+        raise CorpusError(Problem(
+            "E903", "the Dask workers did not all load the same model" if found else "the cluster has no workers",
+            found=", ".join(sorted(f"{w}: {v['sha256'] if v else 'no model'}" for w, v in found.items())) or None,
+            hint="install the same model on every worker (see the workers' logs)" if found
+            else "start workers, or check --scheduler"), ExitCode.USAGE)
+    return ModelIdentity.from_json(json.loads(identities.pop()))
+
+
+@contextmanager
+def start(config: BuildConfig, *, processes: int = 2, scheduler: str | None = None,
+         nlp: Any = None) -> Iterator[DaskExecutor]:
+    """An executor on a new LocalCluster of ``processes`` (at least 2) workers on
+    127.0.0.1, or on the cluster at ``scheduler``; the workers load ``config.model``
+    by name (``nlp`` is not sent to them)."""
+    with dask_client(scheduler, max(processes, 2), config.model, config.max_length, config.batch_size) as client:
+        yield DaskExecutor(client)
+
+
+@contextmanager
+def dask_client(scheduler: str | None, workers: int, model: str, max_length: int, batch_size: int):
+    """A client on a new LocalCluster (127.0.0.1) or on ``scheduler``, with the plugin registered."""
+    try:
+        import dask
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise CorpusError(Problem("E901", "Dask is not installed", hint="pip install -e '.[dask]'"),
+                          ExitCode.USAGE) from None
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="30s")
+        else:
+            # the workers' statistical profiler samples every thread every 10 ms: CPU the
+            # tasks need more on a small machine (an existing cluster keeps its own config)
+            with dask.config.set({"distributed.worker.profile.enabled": False}):
+                cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                       dashboard_address=None)
+            client = Client(cluster)
+    except OSError as exc:
+        raise CorpusError(Problem("E902", f"cannot reach the Dask scheduler: {exc}", found=scheduler,
+                                  hint="check the address (tcp://HOST:PORT) and that the scheduler runs"),
+                          ExitCode.USAGE) from None
+    try:
+        client.register_plugin(_worker_plugin_class()(model, max_length, batch_size))
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,78 @@
+"""The local executor: spaCy in this process, or in N worker processes
+(``nlp.pipe(n_process=N)``). The model is loaded on the first chunk that the cache
+does not answer, so a fully cached rebuild never imports spaCy."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..errors import CorpusError, ExitCode, Problem
+from ..nlp.model import ModelIdentity, load_pipeline, model_identity, prepare_pipeline, remember_identity
+from ..nlp.parse import parse_result
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+    from ..config import BuildConfig
+
+T = TypeVar("T")
+
+
+class LocalExecutor:
+    def __init__(self, config: BuildConfig, nlp: Language | None = None, processes: int = 1):
+        """``nlp``: an already loaded pipeline (tests); else ``config.model`` is loaded when needed."""
+        self.config = config
+        self.processes = processes
+        # chunks bound memory; with several processes each nlp.pipe call starts
+        # workers, so chunks are big enough to keep them busy
+        self.chunk_size = config.batch_size * (1 if processes == 1 else 16 * processes)
+        self.loads_configured_model = nlp is None
+        self._nlp = nlp
+        self._identity: ModelIdentity | None = None
+
+    def identity(self) -> ModelIdentity:
+        if self._identity is None:
+            if self._nlp is not None:
+                self._nlp, self._identity = prepare_pipeline(self._nlp)
+                self._nlp.max_length = self.config.max_length
+            else:
+                # the identity a load gave before: no spaCy import while every result is cached
+                self._identity = model_identity(self.config.model, self.config.cache)
+                if self._identity is None:
+                    self._nlp, self._identity = self._load()
+        return self._identity
+
+    def _load(self) -> tuple[Language, ModelIdentity]:
+        nlp, identity = load_pipeline(self.config.model)
+        nlp.max_length = self.config.max_length
+        remember_identity(self.config.model, self.config.cache, nlp, identity)
+        return nlp, identity
+
+    @property
+    def nlp(self) -> Language:
+        if self._nlp is None:
+            nlp, identity = self._load()
+            if identity != self.identity():  # the files changed since the identity was taken
+                raise CorpusError(Problem(
+                    "E303", f"model {self.config.model!r} changed during the build", found=identity.sha256,
+                    expected=self.identity().sha256, hint="run the build again"), ExitCode.USAGE)
+            gc.freeze()  # loaded while documents stream: keep it out of the collector's passes
+            self._nlp = nlp
+        return self._nlp
+
+    def map(self, chunks: Iterable[tuple[T, list[str], str]]) -> Iterator[tuple[T, list[dict[str, Any]]]]:
+        for tag, texts, _where in chunks:
+            if not texts:
+                yield tag, []
+                continue
+            parsed = self.nlp.pipe(texts, batch_size=self.config.batch_size, n_process=self.processes)
+            yield tag, [parse_result(t, p) for t, p in zip(texts, parsed)]
+
+
+@contextmanager
+def start(config: BuildConfig, *, processes: int = 1, scheduler: str | None = None,
+         nlp: Language | None = None) -> Iterator[LocalExecutor]:
+    yield LocalExecutor(config, nlp, processes)

@@ -1,0 +1,163 @@
+"""The release writer: documents stream into the Parquet shards of both configs;
+then the card, datasheet, citation, manifest, Croissant metadata and checksums.
+
+Layout of ``<out>/<version>/``: ``README.md`` (dataset card), ``DATASHEET.md``,
+``LICENSE.md``, ``CITATION.cff``, ``manifest.json``, ``croissant.json``,
+``data/<config>/<split>-<i>-of-<n>.parquet`` and ``SHA256SUMS``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from datasets import Features
+
+from ..config import SPLITS
+from ..io import write_json
+from .card import card_context, render, yaml_header
+from .citation import cff
+from .croissant import write_croissant
+from .folder import write_checksums
+from .manifest import manifest
+from .rows import document_features, document_row, ner_features, ner_rows
+from .stats import ReleaseStats
+
+if TYPE_CHECKING:
+    from ..config import BuildConfig
+    from ..pipeline import PipelineResult
+    from ..records import Document
+
+
+def parquet_name(split: str, shard: int = 0, shards: int = 1) -> str:
+    return f"{split}-{shard:05d}-of-{shards:05d}.parquet"
+
+
+SHARD_ROWS = {"documents": 10_000, "ner": 250_000}  # rows per Parquet file (documented in docs/data-format.md)
+GROUP_ROWS = 1_000  # rows per Parquet row group
+BATCH_ROWS = 64  # rows held as Python objects before they become (compact) Arrow data
+
+
+class ShardWriter:
+    """Rows of one config and split, streamed into ``<split>-<i>-of-<n>.parquet`` files
+    of at most ``shard_rows`` rows; ``n`` is known only at the end, so shards are
+    written under temporary names and renamed by :meth:`close`.
+
+    A row group is gathered as Arrow record batches of :data:`BATCH_ROWS` rows: a
+    thousand ``documents`` rows as Python dicts (text, edits, entity structs) take tens
+    of megabytes per split, the same rows in Arrow a few, and the row group written is
+    the same."""
+
+    def __init__(self, folder: Path, split: str, features: Features, shard_rows: int):
+        self.folder, self.split, self.shard_rows = folder, split, shard_rows
+        self.schema = features.arrow_schema
+        self.buffer: list[dict[str, Any]] = []
+        self.batches: list[pa.RecordBatch] = []
+        self.pending = 0  # rows in buffer + batches
+        self.writer: pq.ParquetWriter | None = None
+        self.in_shard = 0
+        self.parts: list[Path] = []
+        self.rows = 0
+        self.nbytes = 0
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            self.buffer.append(row)
+            self.pending += 1
+            if self.pending == GROUP_ROWS or self.in_shard + self.pending == self.shard_rows:
+                self._flush()
+            elif len(self.buffer) == BATCH_ROWS:
+                self._batch()
+
+    def _batch(self) -> None:
+        if self.buffer:
+            self.batches.append(pa.RecordBatch.from_pylist(self.buffer, schema=self.schema))
+            self.buffer = []
+
+    def _flush(self) -> None:
+        self._batch()
+        if not self.batches:
+            return
+        if self.writer is None:
+            part = self.folder / f".{self.split}-{len(self.parts):05d}.parquet.part"
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(part, self.schema, compression="zstd", write_statistics=True)
+            self.parts.append(part)
+        table = pa.Table.from_batches(self.batches, schema=self.schema).combine_chunks()
+        self.writer.write_table(table)
+        self.nbytes += table.nbytes
+        self.rows += table.num_rows
+        self.in_shard += table.num_rows
+        self.batches, self.pending = [], 0
+        if self.in_shard >= self.shard_rows:
+            self.writer.close()
+            self.writer, self.in_shard = None, 0
+
+    def close(self) -> dict[str, Any]:
+        self._flush()
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        if not self.parts:  # an empty split still gets its (empty) file
+            self.folder.mkdir(parents=True, exist_ok=True)
+            part = self.folder / f".{self.split}-00000.parquet.part"
+            pq.write_table(self.schema.empty_table(), part, compression="zstd")
+            self.parts.append(part)
+        size = 0
+        for i, part in enumerate(self.parts):
+            final = self.folder / parquet_name(self.split, i, len(self.parts))
+            os.replace(part, final)
+            size += final.stat().st_size
+        return {"name": self.split, "num_bytes": self.nbytes, "num_examples": self.rows, "files": len(self.parts),
+                "download": size}
+
+
+class ReleaseWriter:
+    """Streams documents into the Parquet shards of both configs, then writes the card,
+    datasheet, citation, manifest, Croissant metadata and checksums."""
+
+    def __init__(self, config: BuildConfig, labels: tuple[str, ...], folder: Path, model: str | None = None):
+        self.config, self.folder, self.labels = config, folder, list(labels)
+        text_license = config.dataset.text_license
+        self.configs = {
+            "documents": (document_features(self.labels), lambda d: [document_row(d, self.labels, text_license, model)]),
+            "ner": (ner_features(self.labels), lambda d: ner_rows(d, self.labels)),
+        }
+        self.writers = {(name, split): ShardWriter(folder / "data" / name, split, features, SHARD_ROWS[name])
+                        for name, (features, _) in self.configs.items() for split in SPLITS}
+        self.stats = ReleaseStats(self.labels)
+
+    def add(self, doc: Document) -> None:
+        for name, (_, rows_of) in self.configs.items():
+            self.writers[(name, doc.split)].add(rows_of(doc))
+        self.stats.add(doc)
+
+    def finish(self, result: PipelineResult) -> dict[str, Any]:
+        card_configs, infos = [], []
+        for name, (features, _) in self.configs.items():
+            splits = [self.writers[(name, split)].close() for split in SPLITS]
+            card_configs.append({
+                "config_name": name,
+                **({"default": True} if name == "documents" else {}),
+                "data_files": [{"split": s, "path": f"data/{name}/{s}-*.parquet"} for s in SPLITS],
+            })
+            infos.append({"config_name": name, "features": features._to_yaml_list(),
+                          "splits": [{k: s[k] for k in ("name", "num_bytes", "num_examples")} for s in splits],
+                          "download_size": sum(s["download"] for s in splits),
+                          "dataset_size": sum(s["num_bytes"] for s in splits)})
+        folder, config = self.folder, self.config
+        man = manifest(result, config, self.stats)
+        ctx = card_context(config, man, self.stats)
+        (folder / "README.md").write_text(
+            render("card.md.j2", {**ctx, "yaml_header": yaml_header(ctx, card_configs, infos)}), encoding="utf-8")
+        (folder / "DATASHEET.md").write_text(render("datasheet.md.j2", ctx), encoding="utf-8")
+        shutil.copyfile(config.root / "LICENSE.md", folder / "LICENSE.md")
+        (folder / "CITATION.cff").write_text(cff(man["citation"]), encoding="utf-8")
+        write_json(folder / "manifest.json", man)
+        write_croissant(folder, man)
+        write_checksums(folder)
+        return man

@@ -1,0 +1,207 @@
+"""Ingest: a folder of raw ``.txt`` articles -> :class:`Document` records.
+
+Document id rule: the file name without ``.txt`` (``000_609d6079c7c3312f.txt`` ->
+``000_609d6079c7c3312f``). Ids must match :data:`DOC_ID_PATTERN` so that they are
+safe as file names, URLs and overlay keys. Files are read in sorted order and
+decoded strictly as UTF-8; the raw bytes' sha256 is the document's provenance.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import CorpusError, ExitCode, Problem, rel
+from ..io import sha256_bytes, sha256_text
+from ..records import Document
+from . import Counts
+
+DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL or other C0 control bytes (not tab, newline, form feed, carriage return)
+    in more than 5% of the first 64 KiB: not text, whatever its decoding. A few
+    stray control characters in an article are removed by normalization instead."""
+    sample = data[:65536]
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return controls > max(4, len(sample) // 20)
+
+
+def decode(path: Path, data: bytes) -> str:
+    """Strict UTF-8, with the line/column of the first bad byte in the error."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise CorpusError(Problem(
+            "E101", "file is not valid UTF-8", file=rel(path),
+            position=f"line {line}, column {column} (byte {exc.start})",
+            found=repr(data[exc.start:exc.start + 4]), expected="UTF-8 text",
+            hint="re-encode it, e.g. `iconv -f latin1 -t utf-8`, or remove it from the seeds folder")) from None
+
+
+class Ingest:
+    """The source stage: list and read the seed files; a bad file becomes a problem (all of them
+    are reported in one run) and is left out. Counts files read and refused, by reason."""
+
+    name = "ingest"
+
+    def __init__(self, seeds: Path):
+        self.seeds = Path(seeds)
+        self.root = self.seeds
+        self.stats = Counts()
+        self.problems: list[Problem] = []
+
+    def files(self) -> list[Path]:
+        """Input files in sorted order: the folder is searched recursively (hidden
+        entries and symlinked folders are skipped); a single file is used as it is."""
+        if self.seeds.is_file() and self.seeds.suffix in SUFFIXES:
+            self.root = self.seeds.parent
+            return [self.seeds]
+        if not self.seeds.is_dir():
+            raise CorpusError(Problem("E100", "seeds folder not found", file=rel(self.seeds),
+                                      hint="pass --seeds DIR (or a .jsonl/.parquet file) with the raw articles"),
+                              ExitCode.USAGE)
+        found = []
+        for dirpath, dirs, names in os.walk(self.seeds):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found += [Path(dirpath) / n for n in names if not n.startswith(".")]
+        files = sorted((p for p in found if p.suffix in SUFFIXES), key=lambda p: p.relative_to(self.seeds).as_posix())
+        self.stats.counts["skipped_other_files"] += len(found) - len(files)
+        if not files:
+            raise CorpusError(Problem("E100", "no .txt, .jsonl or .parquet files in the seeds folder", file=rel(self.seeds),
+                                      hint="add raw articles as UTF-8 .txt files"), ExitCode.USAGE)
+        return files
+
+    def doc_id(self, path: Path) -> str:
+        """The path below the seeds folder without its suffix, folders joined by ``__``."""
+        return "__".join(path.relative_to(self.root).with_suffix("").parts)
+
+    def read(self, path: Path) -> Document:
+        doc_id = self.doc_id(path)
+        if not DOC_ID_PATTERN.match(doc_id):
+            raise CorpusError(Problem(
+                "E104", "file name is not a valid document id", file=rel(path), found=doc_id,
+                expected=DOC_ID_PATTERN.pattern, hint="rename the file using letters, digits, '_', '-', '.'"))
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(self.root.resolve()):
+                raise CorpusError(Problem(
+                    "E108", "symlink points outside the seeds folder", file=rel(path), found=str(target),
+                    hint="copy the article into the seeds folder instead of linking to it"))
+        if path.is_dir():
+            raise CorpusError(Problem("E109", "is a folder, not a file", file=rel(path),
+                                      hint="rename it or move it out of the seeds folder"))
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise CorpusError(Problem("E109", f"cannot read file: {exc.strerror or exc}", file=rel(path),
+                                      hint="check that it exists and is readable (e.g. `chmod a+r`)")) from None
+        if not data:
+            raise CorpusError(Problem("E102", "file is empty", file=rel(path),
+                                      hint="remove it or put the article text in it"))
+        if looks_binary(data):
+            raise CorpusError(Problem("E105", "file holds binary data, not text", file=rel(path),
+                                      position=f"byte {next(i for i, b in enumerate(data) if b < 32 and b not in (9, 10, 12, 13))}",
+                                      hint="remove it from the seeds folder, or convert it to plain UTF-8 text"))
+        return Document(
+            doc_id=doc_id,
+            source_file=path.relative_to(self.root).as_posix(),
+            raw_sha256=sha256_bytes(data),
+            raw_text=decode(path, data),
+            origin=rel(path),
+        )
+
+    def records(self, path: Path) -> Iterator[Document]:
+        """Articles of a JSON Lines or Parquet file: columns ``id``, ``text`` and
+        optionally ``title``, ``published``, ``publisher``, ``url``, ``license``."""
+        name = rel(path)
+        source = path.relative_to(self.root).as_posix()
+        if path.suffix == ".jsonl":
+            rows = _jsonl_rows(path, name)
+        else:
+            rows = _parquet_rows(path, name)
+        for position, row in rows:  # a bad record is reported and skipped; the others are read
+            if isinstance(row, Problem):
+                self.problems.append(row)
+                continue
+            doc_id, text = row.get("id"), row.get("text")
+            if not isinstance(doc_id, str) or not DOC_ID_PATTERN.match(doc_id):
+                self.problems.append(Problem(
+                    "E104", "record id is not a valid document id", file=name, position=position,
+                    found=repr(doc_id), expected=DOC_ID_PATTERN.pattern,
+                    hint="give every record an `id` of letters, digits, '_', '-', '.'"))
+                continue
+            if not isinstance(text, str) or not text.strip():
+                self.problems.append(Problem("E102", "record has no text", file=name, position=position,
+                                             hint="give every record a non-empty string `text`"))
+                continue
+            meta = {k: row[k] for k in INPUT_METADATA if isinstance(row.get(k), str) and row[k].strip()}
+            yield Document(doc_id=doc_id, source_file=f"{source}#{position}",
+                           raw_sha256=sha256_text(text), raw_text=text,
+                           origin=f"{name} {position}", input_metadata=meta)
+
+    def __call__(self) -> Iterator[Document]:
+        for path in self.files():
+            try:
+                if path.suffix == ".txt":
+                    docs: Iterator[Document] = iter([self.read(path)])
+                else:
+                    docs = self.records(path)
+                for doc in docs:
+                    self.stats.counts["read"] += 1
+                    yield doc
+            except CorpusError as exc:
+                self.problems.extend(exc.problems)
+                self.stats.counts[f"refused_{exc.problems[0].code}"] += 1
+            except OSError as exc:
+                self.problems.append(Problem("E109", f"cannot read file: {exc.strerror or exc}", file=rel(path),
+                                             hint="check that it exists and is readable"))
+
+
+SUFFIXES = (".txt", ".jsonl", ".parquet")
+INPUT_METADATA = ("title", "published", "publisher", "url", "license")
+
+
+def _jsonl_rows(path: Path, name: str) -> Iterator[tuple[str, dict | Problem]]:
+    with path.open("rb") as fh:
+        for n, raw in enumerate(fh, 1):
+            if not raw.strip():
+                continue
+            try:
+                row = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                yield f"line {n}", Problem("E101", "line is not valid UTF-8", file=name, position=f"line {n}, byte {exc.start}",
+                                           hint="re-encode the file as UTF-8")
+                continue
+            except ValueError as exc:
+                yield f"line {n}", Problem("E110", f"line is not valid JSON: {str(exc)[:80]}", file=name,
+                                           position=f"line {n}", hint="one JSON object per line: {\"id\": ..., \"text\": ...}")
+                continue
+            if not isinstance(row, dict):
+                yield f"line {n}", Problem("E110", "line is not a JSON object", file=name, position=f"line {n}",
+                                           hint="one JSON object per line: {\"id\": ..., \"text\": ...}")
+                continue
+            yield f"line {n}", row
+
+
+def _parquet_rows(path: Path, name: str) -> Iterator[tuple[str, dict | Problem]]:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # not Parquet, truncated: pyarrow raises several types
+        yield "", Problem("E111", f"not a readable Parquet file: {str(exc)[:100]}", file=name,
+                          hint="write it with pyarrow/pandas, columns id and text")
+        return
+    n = 0
+    columns = [c for c in ("id", "text", *INPUT_METADATA) if c in pf.schema_arrow.names]
+    for batch in pf.iter_batches(batch_size=256, columns=columns):
+        for row in batch.to_pylist():
+            n += 1
+            yield f"row {n}", row

@@ -1,0 +1,174 @@
+"""Overlays stage: check each document's overlays against its text and the model's
+entities, apply the sound ops (one layer per annotator, adjudicated when several
+reviewed it), and count ops, their status against the model, review coverage and
+entity links. The overlay format and its rules live in :mod:`corpus_builder.annotation`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+
+from ..annotation.adjudication import Adjudication, adjudicate
+from ..annotation.apply import apply_metadata, apply_ops, ordered_ops
+from ..annotation.check import check_overlay, op_status
+from ..annotation.overlay import SPAN_KINDS, Overlay
+from ..errors import Problem
+from ..nlp.parse import merge_over_entities
+from ..records import Document
+from . import Stage
+
+
+@dataclass
+class Coverage:
+    """How much of the corpus a human reviewed (a document is complete when a
+    ``scope: complete`` overlay reviews every model entity in it)."""
+
+    documents: int = 0
+    complete: int = 0
+    characters: int = 0
+    characters_reviewed: int = 0
+    unreviewed: int = 0  # model entities no op reviews
+
+    def line(self) -> str:
+        return (f"coverage: {self.complete}/{self.documents} documents complete "
+                f"({self.characters_reviewed:,}/{self.characters:,} characters reviewed), "
+                f"{self.unreviewed} unreviewed model entities")
+
+
+@dataclass
+class OpStatus:
+    """What one entity op means against the model in use."""
+
+    file: str
+    op_id: str
+    kind: str
+    status: str  # needed | redundant | stale
+
+
+@dataclass
+class OverlayStats:
+    counts: Counter[str] = field(default_factory=Counter)  # ops applied, by kind
+    statuses: list[OpStatus] = field(default_factory=list)  # every entity op, in file order
+    coverage: Coverage = field(default_factory=Coverage)
+
+    @property
+    def status(self) -> Counter[str]:
+        return Counter(s.status for s in self.statuses)
+
+    def summary(self) -> dict[str, int]:
+        return {k: v for k, v in sorted((self.counts + self.status).items()) if v}
+
+
+class Overlays(Stage[OverlayStats]):
+    """Stage: check and apply each document's overlays; counts ops by kind, op status
+    against the model, review coverage and entity links.
+
+    Problems are collected, not raised, so one run reports all of them."""
+
+    name = "overlays"
+
+    def __init__(self, overlays: Iterable[Overlay], labels: Iterable[str], adjudications: Iterable[Adjudication] = ()):
+        self.by_doc: dict[str, list[Overlay]] = {}
+        for ov in overlays:
+            self.by_doc.setdefault(ov.doc_id, []).append(ov)
+        self.adjudications = {a.doc_id: a for a in adjudications}
+        self.labels = tuple(labels)
+        self.problems: list[Problem] = []
+        self.stats = OverlayStats()
+        self.links: dict[tuple[str, str], Counter[str | None]] = {}
+        self.seen: set[str] = set()
+
+    def apply(self, doc: Document) -> Document:
+        """Check every op, then apply the sound ones so conflicts among them are found too."""
+        overlays = self.by_doc.get(doc.doc_id, [])
+        if overlays or doc.doc_id in self.adjudications:  # remembered to report files naming unknown documents
+            self.seen.add(doc.doc_id)
+        found: list[Problem] = []
+        usable: list[Overlay] = []
+        for ov in overlays:
+            problems = check_overlay(ov, doc, self.labels)
+            found.extend(problems)
+            if any(p.code in ("E410", "E411") for p in problems):
+                continue  # the whole file is unusable (written against another text)
+            bad = {p.op_id for p in problems if p.severity == "error"}
+            usable.append(replace(ov, ops=tuple(op for op in ov.ops if op.id not in bad)))
+            self.stats.statuses += [OpStatus(ov.file, op.id, op.kind, op_status(op, doc.model_entities))
+                              for op in ov.ops if op.kind in SPAN_KINDS]
+        found.extend(apply_metadata(doc, usable))
+        by_annotator: dict[str, list[Overlay]] = {}
+        for ov in usable:
+            by_annotator.setdefault(ov.annotator, []).append(ov)
+        if not usable:  # no overlay: the model's layer as it is
+            doc.entities = list(doc.model_entities)
+        elif len(by_annotator) == 1:
+            doc.entities, conflicts = apply_ops(doc.text, doc.model_entities, ordered_ops(usable))
+            found.extend(conflicts)
+        else:
+            ops = {a: ordered_ops(ovs) for a, ovs in sorted(by_annotator.items())}
+            for a, annotator_ops in ops.items():
+                doc.layers[a], conflicts = apply_ops(doc.text, doc.model_entities, annotator_ops)
+                found.extend(conflicts)
+            doc.entities, disputes = adjudicate(doc, doc.layers, ops, self.adjudications.get(doc.doc_id), self.labels)
+            found.extend(disputes)
+        doc.sentences = merge_over_entities(doc.sentences, [e.span for e in doc.entities])
+        for ov in usable:
+            self.stats.counts.update(op.kind for op in ov.ops)
+        self._cover(doc, overlays)
+        if overlays:  # links are checked where annotators worked; unreviewed documents have none
+            for e in doc.entities:
+                self.links.setdefault((e.text, e.label), Counter())[e.kb_id] += 1
+        self.problems.extend(found)
+        return doc
+
+    def _cover(self, doc: Document, overlays: list[Overlay]) -> None:
+        complete = [ov for ov in overlays if ov.scope == "complete" and ov.text_sha256 == doc.text_sha256]
+        if complete:
+            covered = [{op.reviewed for op in ov.ops} for ov in complete]
+            missing = {e.span for e in doc.model_entities if any(e.span not in c for c in covered)}
+        else:
+            reviewed = {op.reviewed for ov in overlays for op in ov.ops}
+            missing = {e.span for e in doc.model_entities if e.span not in reviewed}
+        c = self.stats.coverage
+        c.documents += 1
+        c.characters += len(doc.text)
+        c.unreviewed += len(missing)
+        if complete and not missing:
+            doc.reviewed = True
+            c.complete += 1
+            c.characters_reviewed += len(doc.text)
+
+    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
+        for doc in docs:
+            yield self.apply(doc)
+
+    def finish(self) -> None:
+        """After the stream: overlays and adjudications whose document never came
+        through, and links that disagree across the corpus."""
+        self.problems += self._unknown_documents()
+
+    def _unknown_documents(self) -> list[Problem]:
+        problems = [p for doc_id, ovs in sorted(self.by_doc.items()) if doc_id not in self.seen
+                    for ov in ovs for p in check_overlay(ov, None, self.labels)]
+        problems += [Problem("E410", "unknown doc_id", file=adj.file, position="/doc_id", found=doc_id,
+                             hint="name a document of the seeds folder") for doc_id, adj in sorted(self.adjudications.items())
+                     if doc_id not in self.seen]
+        return problems + self.link_problems()
+
+    def link_problems(self) -> list[Problem]:
+        """One referent, one id: a mention text and label linked to two ids, or linked in
+        one place and not in another, is reported (a name can have two referents, so
+        these are warnings for a person to check)."""
+        problems = []
+        for (text, label), ids in sorted(self.links.items()):
+            linked = sorted(i for i in ids if i is not None)
+            if len(linked) > 1:
+                problems.append(Problem("W445", f"{label} {text!r} is linked to different ids", found=", ".join(linked),
+                                        severity="warning",
+                                        hint="fine if the mentions name different referents (Gaza the Strip, Gaza "
+                                             "the city); otherwise give every mention of one referent one kb_id"))
+            elif linked and ids[None]:
+                problems.append(Problem("W446", f"{label} {text!r} is linked ({linked[0]}) in {ids[linked[0]]} places "
+                                                f"but not in {ids[None]}", severity="warning",
+                                        hint="add the kb_id to the ops of the other mentions"))
+        return problems
