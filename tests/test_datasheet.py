@@ -13,7 +13,7 @@ instructions that follow it ("If so, please provide a description.", conditional
 follow-ups); the datasheet answers those in the answer text. A question line must give the
 paper's question sentences; the parenthesised examples may be shortened or left out.
 
-DATASHEET.md is generated from corpus_builder/templates/datasheet.md.j2. Each question is a
+DATASHEET.md is generated from corpus_builder/release/templates/datasheet.md.j2. Each question is a
 line `**<section>.<n> <question>**`, followed by its answer paragraphs up to the next
 question or heading. Run with `pytest -s` to see "datasheet: 57/57 questions answered".
 """

@@ -4,10 +4,8 @@ own figures so the prose can never disagree with the release."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-import jinja2
 import yaml
 
 from ..stages.dedup import NEAR_THRESHOLD
@@ -15,20 +13,6 @@ from ..stages.splits import RULE_TEXT
 from ..text.rules import RULES
 from .citation import bibtex
 from .rows import iob_names
-
-TEMPLATES = Path(__file__).parent / "templates"
-
-
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-    )
-
 
 def yaml_header(context: Mapping[str, Any], configs: list[dict[str, Any]], infos: list[dict[str, Any]]) -> str:
     ds = context["dataset"]
@@ -58,10 +42,6 @@ def _size_category(n: int) -> str:
         if n < bound:
             return name
     return "n>1M"
-
-
-def render(template: str, context: Mapping[str, Any]) -> str:
-    return _env().get_template(template).render(**context)
 
 
 def card_context(config: Any, manifest: Mapping[str, Any], stats: Any) -> dict[str, Any]:

@@ -33,18 +33,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jinja2
-import jinja2.ext
 import pyarrow.parquet as pq
 import yaml
 
 from ..config import SPLITS
 from ..io import sha256_file, write_json
 from .citation import author_name, bibtex
+from .prose import block, described, paragraphs, required
 from .rows import iob_names
 
 FILE_NAME = "croissant.json"
@@ -52,8 +50,7 @@ NOT_DESCRIBED = frozenset({FILE_NAME, "SHA256SUMS"})  # croissant.json itself; S
 CROISSANT_1_1 = "http://mlcommons.org/croissant/1.1"
 RAI_1_0 = "http://mlcommons.org/croissant/RAI/1.0"
 CC_BY_4_0 = "https://creativecommons.org/licenses/by/4.0/"
-TEMPLATES = Path(__file__).parent / "templates"
-PROSE_TEMPLATE = "croissant.txt.j2"
+PROSE = "croissant.txt.j2"
 DESCRIPTIONS = "croissant.yaml"
 
 # Croissant 1.1 Appendix 1 "JSON-LD context", with schema.org as https://schema.org/
@@ -239,9 +236,9 @@ def _creators(cit: Mapping[str, Any]) -> list[dict[str, Any]]:
 def _file_object(folder: Path, path: Path) -> dict[str, Any]:
     rel = path.relative_to(folder).as_posix()
     if rel.startswith("data/"):
-        description = _prose("data_file", config=path.parent.name, split=path.name.split("-", 1)[0])
+        description = block(PROSE, "data_file", config=path.parent.name, split=path.name.split("-", 1)[0])
     else:
-        description = _described("files", rel) or _prose("release_file", path=rel)
+        description = described(DESCRIPTIONS, "files", rel) or block(PROSE, "release_file", path=rel)
     return {
         "@type": "cr:FileObject",
         "@id": rel,
@@ -261,7 +258,7 @@ def _file_sets(data: Mapping[str, Mapping[str, list[Path]]]) -> list[dict[str, A
             "@type": "cr:FileSet",
             "@id": f"{config}-files",
             "name": f"{config}-files",
-            "description": _prose("config_file_set", config=config, splits=list(splits)),
+            "description": block(PROSE, "config_file_set", config=config, splits=list(splits)),
             "encodingFormat": "application/x-parquet",
             "includes": [f"data/{config}/{split}-*.parquet" for split in splits],
         })
@@ -270,7 +267,7 @@ def _file_sets(data: Mapping[str, Mapping[str, list[Path]]]) -> list[dict[str, A
                 "@type": "cr:FileSet",
                 "@id": f"{config}-{split}",
                 "name": f"{config}-{split}",
-                "description": _prose("split_file_set", config=config, split=split),
+                "description": block(PROSE, "split_file_set", config=config, split=split),
                 "encodingFormat": "application/x-parquet",
                 "includes": f"data/{config}/{split}-*.parquet",
             })
@@ -310,7 +307,7 @@ def _typed(field: dict[str, Any], feature: Mapping[str, Any], labels: list[str])
     field["dataType"] = _scalar_type(feature, field["@id"])
     if feature.get("_type") == "ClassLabel":
         target = _class_label_target(list(feature["names"]), labels)
-        field["description"] += " " + _prose("class_label", target=target)
+        field["description"] += " " + block(PROSE, "class_label", target=target)
         field["references"] = {"field": _ref(f"{target}/index")}
     return field
 
@@ -318,7 +315,7 @@ def _typed(field: dict[str, Any], feature: Mapping[str, Any], labels: list[str])
 def _column_field(config: str, column: str, feature: Mapping[str, Any], labels: list[str]) -> dict[str, Any]:
     fid = f"{config}/{column}"
     source = {"fileSet": _ref(f"{config}-files"), "extract": {"column": column}}
-    description = _described("columns", config, column) or _prose("column", column=column)
+    description = described(DESCRIPTIONS, "columns", config, column) or block(PROSE, "column", column=column)
     field: dict[str, Any] = {"@type": "cr:Field", "@id": fid, "name": column}
     kind = feature.get("_type")
     if kind in ("List", "Sequence", "LargeList"):
@@ -336,8 +333,8 @@ def _column_field(config: str, column: str, feature: Mapping[str, Any], labels: 
                     "@type": "cr:Field",
                     "@id": f"{fid}/{member}",
                     "name": member,
-                    "description": (_described("subfields", column, member)
-                                    or _prose("member", column=column, member=member)),
+                    "description": (described(DESCRIPTIONS, "subfields", column, member)
+                                    or block(PROSE, "member", column=column, member=member)),
                 }
                 sub_field["source"] = {**source, "transform": {"jsonPath": member}}
                 _typed(sub_field, sub, labels)
@@ -370,7 +367,7 @@ def _data_record_set(config: str, files: Mapping[str, list[Path]], labels: list[
         "@type": "cr:Field",
         "@id": f"{config}/split",
         "name": "split",
-        "description": _fixed("fields", "split"),
+        "description": required(DESCRIPTIONS, "fields", "split"),
         "dataType": "sc:Text",
         "source": {"fileSet": _ref(f"{config}-files"), "extract": {"fileProperty": "fullpath"},
                    "transform": {"regex": split_regex}},
@@ -381,7 +378,7 @@ def _data_record_set(config: str, files: Mapping[str, list[Path]], labels: list[
         "@type": "cr:RecordSet",
         "@id": config,
         "name": config,
-        "description": _prose("config_record_set", config=config, about=_described("configs", config),
+        "description": block(PROSE, "config_record_set", config=config, about=described(DESCRIPTIONS, "configs", config),
                               splits=list(files)),
     }
     if CONFIG_KEYS.get(config) in features:
@@ -395,14 +392,14 @@ def _enumeration(rs_id: str, names: list[str]) -> dict[str, Any]:
         "@type": "cr:RecordSet",
         "@id": rs_id,
         "name": rs_id,
-        "description": _fixed("record_sets", rs_id),
+        "description": required(DESCRIPTIONS, "record_sets", rs_id),
         "dataType": "sc:Enumeration",
         "key": _ref(f"{rs_id}/index"),
         "field": [
             {"@type": "cr:Field", "@id": f"{rs_id}/index", "name": "index", "dataType": "sc:Integer",
-             "description": _fixed("fields", "index")},
+             "description": required(DESCRIPTIONS, "fields", "index")},
             {"@type": "cr:Field", "@id": f"{rs_id}/name", "name": "name", "dataType": "sc:Text",
-             "description": _fixed("fields", "name")},
+             "description": required(DESCRIPTIONS, "fields", "name")},
         ],
         "data": [{f"{rs_id}/index": i, f"{rs_id}/name": n} for i, n in enumerate(names)],
     }
@@ -413,14 +410,14 @@ def _splits_record_set(splits: list[str]) -> dict[str, Any]:
         "@type": "cr:RecordSet",
         "@id": "splits",
         "name": "splits",
-        "description": _fixed("record_sets", "splits"),
+        "description": required(DESCRIPTIONS, "record_sets", "splits"),
         "dataType": "cr:Split",
         "key": _ref("splits/name"),
         "field": [
             {"@type": "cr:Field", "@id": "splits/name", "name": "name", "dataType": "sc:Text",
-             "description": _fixed("fields", "splits/name")},
+             "description": required(DESCRIPTIONS, "fields", "splits/name")},
             {"@type": "cr:Field", "@id": "splits/url", "name": "url", "dataType": ["sc:URL", "cr:Split"],
-             "description": _fixed("fields", "splits/url")},
+             "description": required(DESCRIPTIONS, "fields", "splits/url")},
         ],
         "data": [{"splits/name": s, "splits/url": SPLIT_URLS.get(s, f"cr:{s}")} for s in splits],
     }
@@ -428,69 +425,11 @@ def _splits_record_set(splits: list[str]) -> dict[str, Any]:
 
 # --- prose --------------------------------------------------------------------------
 # The words are in templates/: croissant.txt.j2 (sentences built from facts, one block each)
-# and croissant.yaml (fixed descriptions by id).
-
-class _JoinWrappedLines(jinja2.ext.Extension):
-    """Makes each line break inside a paragraph of the template source one space, so the
-    template wraps long sentences freely while values (an abstract, an empty list) are
-    rendered untouched; blank lines stay and separate the items of a list."""
-
-    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
-        paragraphs = re.split(r"\s*\n\s*\n\s*", source)
-        return "\n\n".join(re.sub(r"\s*\n\s*", " ", p) for p in paragraphs)
-
-
-def _pluralize(count: int, noun: str, plural: str | None = None) -> str:
-    """``1|pluralize("document")`` is "1 document", ``2|pluralize("document")`` "2 documents"."""
-    return f"{count} {noun if count == 1 else (plural or noun + 's')}"
-
-
-@cache
-def _template() -> jinja2.Template:
-    # card.py's settings, except trim_blocks/lstrip_blocks: with the lines joined, the
-    # "-" of a tag (not the line layout) decides the spaces around it.
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-                             autoescape=False, extensions=[_JoinWrappedLines])
-    env.filters["pluralize"] = _pluralize
-    return env.get_template(PROSE_TEMPLATE)
-
-
-@cache
-def _descriptions() -> dict[str, Any]:
-    return yaml.safe_load((TEMPLATES / DESCRIPTIONS).read_text(encoding="utf-8"))
-
-
-def _described(*keys: str) -> str | None:
-    """The description at ``keys`` in croissant.yaml; None if it lists none (the caller
-    then renders the generic one)."""
-    node: Any = _descriptions()
-    for key in keys:
-        node = node.get(key) if isinstance(node, dict) else None
-    return node
-
-
-def _fixed(*keys: str) -> str:
-    """A description croissant.yaml must have (a missing one is a bug, not a null)."""
-    text = _described(*keys)
-    if not isinstance(text, str):
-        raise KeyError(f"{DESCRIPTIONS} has no description at {' > '.join(keys)}")
-    return text
-
-
-def _prose(block: str, **facts: Any) -> str:
-    """Block ``block`` of croissant.txt.j2 rendered with ``facts``."""
-    template = _template()
-    return "".join(template.blocks[block](template.new_context(facts)))
-
-
-def _prose_list(block: str, **facts: Any) -> list[str]:
-    """A block written as paragraphs, one list item each."""
-    return _prose(block, **facts).split("\n\n")
-
+# and croissant.yaml (fixed descriptions by id), rendered by prose.py.
 
 def _rai(facts: Mapping[str, Any]) -> dict[str, Any]:
     """The rai: properties, each from its block rai_<name>."""
-    return {f"rai:{name}": (_prose_list if is_list else _prose)(f"rai_{name}", **facts)
+    return {f"rai:{name}": (paragraphs if is_list else block)(PROSE, f"rai_{name}", **facts)
             for name, is_list in RAI_FIELDS.items()}
 
 
@@ -536,7 +475,7 @@ def croissant(folder: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
         "conformsTo": [CROISSANT_1_1, RAI_1_0],
         "name": manifest["name"],
         "alternateName": cit["title"],
-        "description": _prose("description", **facts),
+        "description": block(PROSE, "description", **facts),
         "version": manifest["version"],
     }
     if manifest.get("date_released"):
@@ -544,7 +483,7 @@ def croissant(folder: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
     doc.update({
         "license": [
             CC_BY_4_0,
-            {"@type": "sc:CreativeWork", "name": _prose("license_name"), "description": _prose("license_text")},
+            {"@type": "sc:CreativeWork", "name": block(PROSE, "license_name"), "description": block(PROSE, "license_text")},
         ],
         "citeAs": bibtex(cit),
         "creator": _creators(cit),

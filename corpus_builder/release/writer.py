@@ -19,11 +19,12 @@ from datasets import Features
 
 from ..config import SPLITS
 from ..io import write_json
-from .card import card_context, render, yaml_header
+from .card import card_context, yaml_header
 from .citation import cff
 from .croissant import write_croissant
 from .folder import write_checksums
 from .manifest import manifest
+from .prose import render
 from .rows import document_features, document_row, ner_features, ner_rows
 from .stats import ReleaseStats
 
