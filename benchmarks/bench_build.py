@@ -75,10 +75,12 @@ def raw_pipe_seconds(proj: Path) -> tuple[float, int]:
     code = (
         "import json, sys, time\n"
         "from corpus_builder.config import load_config\n"
-        "from corpus_builder.pipeline import Pipeline\n"
-        "p = Pipeline(load_config('.').with_overrides(cache=None))\n"
-        "texts = [d.text for d in p.stages[0]() for d in [p.stages[1].normalize(d)]]\n"
-        "nlp = p.stages[3].nlp\n"
+        "from corpus_builder.nlp.model import load_pipeline\n"
+        "from corpus_builder.stages.ingest import Ingest\n"
+        "from corpus_builder.stages.normalize import Normalizer\n"
+        "config = load_config('.')\n"
+        "texts = [d.text for d in Normalizer()(Ingest(config.seeds)())]\n"
+        "nlp, _ = load_pipeline(config.model)\n"
         "import gc; gc.freeze()  # as the build does while documents stream\n"
         "t = time.perf_counter()\n"
         "tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=64))\n"
@@ -91,8 +93,8 @@ def raw_pipe_seconds(proj: Path) -> tuple[float, int]:
 
 def edit_one_overlay(proj: Path, corpus_file: Path) -> None:
     """Add (or change) one overlay: a title for the first document."""
-    from corpus_builder.document import Document
-    from corpus_builder.normalize import Normalizer
+    from corpus_builder.records import Document
+    from corpus_builder.stages.normalize import Normalizer
 
     first = json.loads(corpus_file.open().readline()) if corpus_file.suffix == ".jsonl" else None
     if first is None:

@@ -25,10 +25,10 @@ import spacy
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from corpus_builder.cli.build import build  # noqa: E402
+from corpus_builder.actions.build import build  # noqa: E402
 from corpus_builder.config import load_config  # noqa: E402
-from corpus_builder.ner import prepare_pipeline  # noqa: E402
-from corpus_builder.pipeline import run  # noqa: E402
+from corpus_builder.nlp.model import prepare_pipeline  # noqa: E402
+from corpus_builder.actions.build import run  # noqa: E402
 
 
 def pipe_seconds(nlp, texts: list[str], repeats: int) -> float:

@@ -12,8 +12,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from corpus_builder.document import Document  # noqa: E402
-from corpus_builder.normalize import Normalizer  # noqa: E402
+from corpus_builder.records import Document  # noqa: E402
+from corpus_builder.stages.normalize import Normalizer  # noqa: E402
 
 
 def seed_sentences() -> list[str]:

@@ -8,7 +8,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import CorpusError, ExitCode, Problem
+from .catalogue import error
 
 CONFIG_FILE = "corpus.toml"
 SCHEMA_VERSION = "1.0"  # version of the record layout and overlay format
@@ -70,14 +70,9 @@ def load_config(root: Path | str = ".") -> BuildConfig:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise CorpusError(
-            Problem("E001", "project configuration not found", file=str(path),
-                    hint="run corpus-builder from the project root (the folder holding corpus.toml)"),
-            ExitCode.USAGE,
-        ) from None
+        raise error("E001", file=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise CorpusError(Problem("E002", f"invalid TOML: {exc}", file=str(path),
-                                  hint="fix the syntax of corpus.toml")) from None
+        raise error("E002", file=str(path), error=exc) from None
     try:
         ds = raw["dataset"]
         paths = raw.get("paths", {})
@@ -85,13 +80,10 @@ def load_config(root: Path | str = ".") -> BuildConfig:
         pins = raw.get("splits", {}).get("pins", {})
         dataset = DatasetInfo(**{k: str(ds[k]) for k in DatasetInfo.__dataclass_fields__})
     except (KeyError, TypeError) as exc:
-        raise CorpusError(Problem("E003", f"missing or invalid setting {exc}", file=str(path),
-                                  hint="compare corpus.toml with the example in README.md")) from None
+        raise error("E003", file=str(path), error=exc) from None
     bad = {g: s for g, s in pins.items() if s not in SPLITS}
     if bad:
-        raise CorpusError(Problem("E004", "split pin names an unknown split", file=str(path),
-                                  position="[splits.pins]", found=str(bad), expected=" | ".join(SPLITS),
-                                  hint="pin each group to train, validation or test"))
+        raise error("E004", file=str(path), position="[splits.pins]", found=str(bad), expected=" | ".join(SPLITS))
     return BuildConfig(
         root=root,
         dataset=dataset,

@@ -3,6 +3,8 @@
 Every failure a user can cause is a :class:`CorpusError` carrying a code, the file,
 a position (line/offset or JSON pointer), what was found, what was expected and
 what to do next. The CLI prints these as single lines; tracebacks are for bugs.
+Codes, their texts and exit classes live in :mod:`corpus_builder.catalogue`, whose
+``problem()`` and ``error()`` build these records; nothing else spells a code.
 """
 
 from __future__ import annotations

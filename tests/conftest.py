@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import spacy
 
-from corpus_builder.cli.build import BuildReport, build
+from corpus_builder.actions.build import BuildReport, build
 from corpus_builder.config import BuildConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,5 +1,5 @@
-from corpus_builder.assemble import iob_names, iob_tags, ner_rows
-from corpus_builder.document import Document, Entity
+from corpus_builder.release.rows import iob_names, iob_tags, ner_rows
+from corpus_builder.records import Document, Entity
 
 LABELS = ["GPE", "PERSON"]
 

@@ -20,8 +20,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conftest import ROOT, copy_project, write_overlay  # noqa: E402
 
-from corpus_builder.document import Document  # noqa: E402
-from corpus_builder.normalize import Normalizer  # noqa: E402
+from corpus_builder.records import Document  # noqa: E402
+from corpus_builder.stages.normalize import Normalizer  # noqa: E402
 
 SEED = "000_609d6079c7c3312f"
 ARTICLE = (ROOT / "seeds" / f"{SEED}.txt").read_text("utf-8")

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from corpus_builder.cache import NERCache, check_cache
 from corpus_builder.config import load_config
-from corpus_builder.pipeline import run
+from corpus_builder.actions.build import run
 
 SEED = "000_609d6079c7c3312f"
 
 
 def ner_counts(corpus) -> dict:
-    return dict(corpus.stages["ner"].cache.counts)
+    return dict(corpus.stats.ner.cache)
 
 
 def layers(corpus) -> list:
@@ -77,7 +77,7 @@ def test_a_fully_cached_rebuild_never_imports_spacy(project: Path, tmp_path: Pat
     so a rebuild whose every result is cached neither loads the model nor imports spaCy;
     its release is byte-identical to the cold one."""
     script = ("import sys; from pathlib import Path; from corpus_builder.config import load_config; "
-              "from corpus_builder.cli.build import build; "
+              "from corpus_builder.actions.build import build; "
               "build(load_config(Path('.')).with_overrides(out=Path(sys.argv[1]))); "
               "print('spacy' in sys.modules)")
     runs = [subprocess.run([sys.executable, "-c", script, str(tmp_path / out)], cwd=project, capture_output=True,

@@ -10,8 +10,8 @@ import pytest
 
 from corpus_builder.config import load_config
 from conftest import ROOT, cli, tree_digest, write_annotators, write_overlay
-from corpus_builder.document import Document
-from corpus_builder.normalize import Normalizer
+from corpus_builder.records import Document
+from corpus_builder.stages.normalize import Normalizer
 
 DOC = "000_609d6079c7c3312f"
 

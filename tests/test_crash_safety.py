@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import ROOT, cli
 from corpus_builder.config import load_config
-from corpus_builder.publish import SUMS, output_lock
+from corpus_builder.release.folder import SUMS, output_lock
 
 _spec = importlib.util.spec_from_file_location("kill_loop", ROOT / "benchmarks" / "kill_loop.py")
 kill_loop_module = importlib.util.module_from_spec(_spec)

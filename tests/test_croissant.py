@@ -21,7 +21,7 @@ import mlcroissant as mlc
 import pyarrow.parquet as pq
 import pytest
 
-from corpus_builder.croissant import FILE_NAME, write_croissant
+from corpus_builder.release.croissant import FILE_NAME, write_croissant
 
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 RAI_REQUIRED = (

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from corpus_builder import dedup
-from corpus_builder.document import Document
+from corpus_builder.stages import dedup
+from corpus_builder.records import Document
 
 
 def doc(i: int, text: str) -> Document:
@@ -22,8 +22,8 @@ def test_near_duplicates_found_across_bucket_merges(monkeypatch):
     stage = dedup.Dedup()
     kept = list(stage(doc(i, t) for i, t in enumerate(texts)))
     assert len(kept) == 31 and stage.buckets.keys.size >= 28 * 16 and len(stage.buckets.runs) > 1
-    assert [n["doc_ids"] for n in stage.near] == [["d2", "d30"]]
-    assert [w.code for w in stage.warnings] == ["W107"]
+    assert [n["doc_ids"] for n in stage.stats.near] == [["d2", "d30"]]
+    assert [w.code for w in stage.problems] == ["W107"]
 
 
 def test_exact_duplicate_names_the_first_file():

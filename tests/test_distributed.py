@@ -7,18 +7,18 @@ import signal
 from dataclasses import replace
 from pathlib import Path
 
-from corpus_builder import distributed
-from corpus_builder.cli.build import build
+from corpus_builder.executors import dask as distributed
+from corpus_builder.actions.build import build
 
 
 def test_dask_build_equals_the_local_build_even_when_a_worker_dies(config, release_dir: Path, tmp_path: Path,
                                                                    monkeypatch):
     monkeypatch.setattr(distributed, "CHUNK", 1)  # one task per document: the kill lands mid-build
     killed = []
-    complete = distributed.DaskNER._complete
+    complete = distributed.DaskExecutor._complete
 
-    def complete_then_kill(self, batch, results, todo, future):
-        out = complete(self, batch, results, todo, future)
+    def complete_then_kill(self, tag, future, where):
+        out = complete(self, tag, future, where)
         if not killed:
             workers = sorted(self.client.scheduler_info()["workers"])
             pid = self.client.run(os.getpid, workers=[workers[0]])[workers[0]]
@@ -26,7 +26,7 @@ def test_dask_build_equals_the_local_build_even_when_a_worker_dies(config, relea
             killed.append(pid)
         return out
 
-    monkeypatch.setattr(distributed.DaskNER, "_complete", complete_then_kill)
+    monkeypatch.setattr(distributed.DaskExecutor, "_complete", complete_then_kill)
     report = build(replace(config, out=tmp_path, cache=None), executor="dask", processes=2)
     assert killed, "no worker was killed"
     assert (report.release / "SHA256SUMS").read_bytes() == (release_dir / "SHA256SUMS").read_bytes()
@@ -46,7 +46,7 @@ def test_workers_must_agree_on_the_model():
     import pytest
 
     from corpus_builder.errors import CorpusError
-    from corpus_builder.ner import ModelIdentity
+    from corpus_builder.nlp.model import ModelIdentity
 
     one = ModelIdentity("m", "1.0", "3.8", "a" * 64, ("ner",), "senter", ("ORG",)).to_json()
     other = {**one, "sha256": "b" * 64}

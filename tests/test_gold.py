@@ -5,11 +5,11 @@ ops mean for a second model."""
 import json
 
 from conftest import ROOT, write_annotators, write_overlay
-from corpus_builder.cli.agreement import agreement
-from corpus_builder.cli.report import report
+from corpus_builder.actions.quality import agreement
+from corpus_builder.actions.quality import report
 from corpus_builder.config import load_config
-from corpus_builder.gold import GoldStats
-from corpus_builder.pipeline import run
+from corpus_builder.quality.gold import GoldStats
+from corpus_builder.actions.build import run
 
 DOC = "004_72ca955c1549d691"
 
@@ -21,7 +21,7 @@ def tables(text: str) -> list[str]:
 def test_every_document_is_reviewed_completely_and_validates():
     corpus = run(load_config(ROOT))
     assert corpus.problems == []
-    cov = corpus.stages["overlays"].coverage
+    cov = corpus.stats.overlays.coverage
     assert (cov.complete, cov.unreviewed) == (cov.documents, 0)
     assert cov.characters_reviewed == cov.characters > 0
     assert all(e.refs for d in corpus.documents for e in d.entities)  # every entity has a reviewing op
@@ -43,7 +43,7 @@ def test_card_and_datasheet_quote_the_figures_of_the_build():
     gold = GoldStats.of(corpus.documents)
     manifest = json.loads((release / "manifest.json").read_text("utf-8"))
     assert manifest["gold"] == gold.to_json()
-    assert manifest["coverage"] == vars(corpus.stages["overlays"].coverage)
+    assert manifest["coverage"] == vars(corpus.stats.overlays.coverage)
     assert gold.to_json()["agreement"][0]["documents"]  # two annotators on at least one document
 
 

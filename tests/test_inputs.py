@@ -11,10 +11,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from conftest import ROOT
-from corpus_builder import publish
-from corpus_builder.cli.build import build
+from corpus_builder.release import writer as publish
+from corpus_builder.actions.build import build
 from corpus_builder.config import load_config
-from corpus_builder.ingest import Ingest
+from corpus_builder.stages.ingest import Ingest
 
 ARTICLE = "Ban Ki-moon visited Gaza on Tuesday and met officials in Cairo. He urged restraint."
 
@@ -28,7 +28,7 @@ def test_folders_are_searched_recursively_in_sorted_order(tmp_path: Path):
     (tmp_path / "notes.md").write_text("not an input")
     ingest = Ingest(tmp_path)
     assert [(d.doc_id, d.source_file) for d in ingest()] == [("a", "a.txt"), ("b__c__x", "b/c/x.txt")]
-    assert ingest.counts["skipped_other_files"] == 1
+    assert ingest.stats.counts["skipped_other_files"] == 1
 
 
 def test_jsonl_and_parquet_records_with_metadata_and_bad_lines(tmp_path: Path):
@@ -61,7 +61,7 @@ def test_input_metadata_reaches_the_release_and_ids_stay_unique(project: Path, r
     shutil.rmtree(project / "annotations" / "adjudication")
     for f in (project / "annotations").glob("*.*.json"):
         f.unlink()
-    from corpus_builder.pipeline import run
+    from corpus_builder.actions.build import run
     corpus = run(load_config(project), ruler_nlp)
     assert [(p.code, p.found) for p in corpus.problems] == [("E112", "000_609d6079c7c3312f")]
     j1 = next(d for d in corpus.documents if d.doc_id == "j1")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpus_builder.metrics import (
+from corpus_builder.quality.metrics import (
     ALL,
     PRF,
     Agreement,

@@ -2,9 +2,12 @@ from pathlib import Path
 
 import spacy
 
-from corpus_builder.document import Document
-from corpus_builder.ner import NER, fingerprint, merge_over_entities, prepare_pipeline, sentence_spans, trim
-from corpus_builder.normalize import Normalizer
+from corpus_builder.records import Document
+from corpus_builder.executors.local import LocalExecutor
+from corpus_builder.nlp.model import fingerprint, prepare_pipeline
+from corpus_builder.nlp.parse import merge_over_entities, sentence_spans, trim
+from corpus_builder.stages.ner import NER
+from corpus_builder.stages.normalize import Normalizer
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,11 +48,12 @@ def test_identity_is_recorded(nlp_full):
     assert "PERSON" in identity.labels and list(identity.labels) == sorted(identity.labels)
 
 
-def test_blank_pipeline_with_ruler_gets_a_sentencizer(ruler_nlp):
-    nlp, identity = prepare_pipeline(ruler_nlp, "ruler")
+def test_blank_pipeline_with_ruler_gets_a_sentencizer(ruler_nlp, config):
+    executor = LocalExecutor(config, ruler_nlp)
+    identity = executor.identity()
     assert identity.sentence_segmenter == "sentencizer"
     doc = Document("d", "d.txt", "", "", text="Ban Ki-moon went to Gaza. He met the UN.\n\nNew paragraph here")
-    out = next(NER(nlp, identity)([doc]))
+    out = next(NER(executor)([doc]))
     assert [(e.text, e.label) for e in out.model_entities] == [("Ban Ki-moon", "PERSON"), ("Gaza", "GPE"), ("UN", "ORG")]
     assert [doc.text[s:e] for s, e in out.sentences] == [
         "Ban Ki-moon went to Gaza.", "He met the UN.", "New paragraph here"]

@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus_builder.document import Document
+from corpus_builder.records import Document
 from corpus_builder.errors import CorpusError
-from corpus_builder.normalize import (
-    _PRINTABLE_ASCII, FTFY_CONFIG, EditableText, Normalizer, apply_edits, extract_title, raw_offsets,
-)
+from corpus_builder.stages.normalize import Normalizer
+from corpus_builder.text.edits import EditableText, apply_edits, raw_offsets
+from corpus_builder.text.rules import _PRINTABLE_ASCII, FTFY_CONFIG, extract_title
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,7 +118,7 @@ def test_normalizer_counts_rules():
     n = Normalizer()
     n.normalize(Document("a", "a.txt", "", "x  y\r\n"))
     n.normalize(Document("b", "b.txt", "", "x y"))
-    assert n.documents["whitespace"] == 1 and n.edits["line_endings"] == 1 and n.kept == 2
+    assert n.stats.documents["whitespace"] == 1 and n.stats.edits["line_endings"] == 1 and n.stats.kept == 2
 
 
 @settings(max_examples=300, deadline=None)

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from conftest import write_annotators, write_overlay
-from corpus_builder.cli.validate import validate
+from corpus_builder.actions.validate import validate
 from corpus_builder.config import load_config
-from corpus_builder.overlays import apply_ops, ordered_ops
-from corpus_builder.pipeline import run
+from corpus_builder.annotation.apply import apply_ops, ordered_ops
+from corpus_builder.actions.build import run
 
 DOC = "000_609d6079c7c3312f"
 
@@ -89,7 +89,7 @@ def test_every_problem_is_reported_in_one_run(ruler_project, ruler_nlp):
     (ann / f"{DOC}.broken.json").write_text('{"schema_version": "1.0",\n  "doc_id": }', encoding="utf-8")
     write_overlay(ann, overlay(doc, [{"id": "s", "op": "relabel", **span(doc, "Gaza"), "label": "GPE"}], "schema"))
     write_overlay(ann, {**overlay(doc, []), "doc_id": "no-such-doc"} | {"annotator": "ghost"})
-    problems = validate(load_config(project), ruler_nlp)
+    problems = validate(load_config(project), ruler_nlp).all_problems
     got = {(p.code, Path(p.file).name if p.file else None, p.position, p.op_id) for p in problems}
     assert ("E401", f"{DOC}.broken.json", "line 2, column 13", None) in got
     assert ("E402", f"{DOC}.schema.json", "/ops/0", None) in got  # relabel without `expects`
@@ -111,7 +111,7 @@ def test_overlapping_and_contradicting_ops(ruler_project, ruler_nlp):
         {"id": "g1", "op": "relabel", **span(doc, "Gaza"), "label": "LOC", "expects": model_ent(doc, "Gaza")},
         {"id": "g2", "op": "accept", **span(doc, "Gaza"), "expects": model_ent(doc, "Gaza")},
     ]))
-    problems = validate(load_config(project), ruler_nlp)
+    problems = validate(load_config(project), ruler_nlp).all_problems
     codes = {(p.code, p.op_id) for p in problems}
     assert ("E421", "x") in codes  # the add overlaps the model's "Ban Ki-moon"
     assert ("E420", "g1") in codes  # accepting GPE contradicts relabelling to LOC in the same layer
@@ -136,14 +136,14 @@ def test_complete_scope_requires_an_op_for_every_model_entity(ruler_project, rul
     e422 = [p for p in corpus.problems if p.code == "E422"]
     assert len(e422) == 1 and f"[{dropped['start']}, {dropped['end']})" in e422[0].message
     assert e422[0].file.endswith(f"{DOC}.ann-a.json") and e422[0].hint
-    cov = corpus.stages["overlays"].coverage
+    cov = corpus.stats.overlays.coverage
     assert (cov.documents, cov.complete, cov.unreviewed) == (5, 0, 1 + sum(
         len(d.model_entities) for d in corpus.documents if d.doc_id != DOC))
     ov["ops"].append(dropped)
     write_overlay(project / "annotations", ov)
     corpus = run(load_config(project), ruler_nlp)
     assert corpus.problems == []
-    cov = corpus.stages["overlays"].coverage
+    cov = corpus.stats.overlays.coverage
     assert (cov.complete, cov.characters_reviewed) == (1, len(doc.text))
     out = next(d for d in corpus.documents if d.doc_id == DOC)
     assert [e.span for e in out.entities] == [e.span for e in doc.model_entities]
@@ -186,8 +186,9 @@ def test_two_annotators_need_adjudication_and_the_release_uses_it(ruler_project,
 
 def test_op_status_against_another_model(ruler_project, ruler_nlp):
     """Ops written for one model, read against another: needed, redundant or stale."""
-    from corpus_builder.document import Entity
-    from corpus_builder.overlays import Op, op_status
+    from corpus_builder.records import Entity
+    from corpus_builder.annotation.check import op_status
+    from corpus_builder.annotation.overlay import Op
 
     def op(kind, start, end, label=None, expects=None):
         return Op("o", kind, "f", "/ops/0", "a", start, end, "x", label, expects)
@@ -222,5 +223,5 @@ def test_file_name_must_match_content(ruler_project, ruler_nlp):
     project, doc = ruler_project
     (project / "annotations" / "renamed.json").write_text(
         __import__("json").dumps(overlay(doc, [])), encoding="utf-8")
-    problems = validate(load_config(project), ruler_nlp)
+    problems = validate(load_config(project), ruler_nlp).all_problems
     assert [(p.code, p.expected) for p in problems] == [("E403", f"{DOC}.ann-a.json")]

@@ -12,10 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
-from corpus_builder.document import Document, Entity
+from corpus_builder.records import Document, Entity
 from corpus_builder.errors import CorpusError
-from corpus_builder.normalize import Normalizer, OffsetMap, apply_edits, raw_offsets
-from corpus_builder.overlays import apply_ops, check_overlay, load_overlay, ordered_ops
+from corpus_builder.stages.normalize import Normalizer
+from corpus_builder.text.edits import OffsetMap, apply_edits, raw_offsets
+from corpus_builder.annotation.apply import apply_ops, ordered_ops
+from corpus_builder.annotation.check import check_overlay
+from corpus_builder.annotation.overlay import load_overlay
 
 SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, cli, tree_digest
-from corpus_builder import normalize
+from corpus_builder.text import rules as normalize
 from corpus_builder.config import load_config
-from corpus_builder.document import Document
-from corpus_builder.normalize import RULES, Normalizer, Rule
-from corpus_builder.rebase import find_old_text, rebase, rebase_overlay, rebase_spans, save_snapshot
+from corpus_builder.records import Document
+from corpus_builder.stages.normalize import Normalizer
+from corpus_builder.text.rules import RULES, Rule
+from corpus_builder.actions.rebase import rebase
+from corpus_builder.annotation.rebase import rebase_overlay, rebase_spans
+from corpus_builder.annotation.snapshots import find_old_text, save_snapshot
 
 DOC = "900_rebase"  # a seed added to the copy: its changed line holds the ambiguous and orphaned ops
 RAW = ("Envoy heads to Cairo\n\n"
@@ -110,7 +113,7 @@ def test_changed_rule_rebases_kept_mapped_ambiguous_orphaned(rebase_project: Pat
     config = load_config(rebase_project)
     ann = rebase_project / "annotations"
     custom, real = ann / f"{DOC}.maintainer-a.json", ann / f"{REAL}.maintainer-a.json"
-    assert OLD != NEW and find_old_text(sha(OLD), config) == OLD
+    assert OLD != NEW and find_old_text(sha(OLD), config.cache, config.out) == OLD
     before, custom_bytes, real_obj = tree_digest(ann), custom.read_bytes(), json.loads(real.read_text("utf-8"))
 
     report = rebase(config, normalizer=Normalizer(IMPROVED))

@@ -13,9 +13,10 @@ import spacy
 import yaml
 
 from corpus_builder.config import SPLITS
-from corpus_builder.document import Edit
-from corpus_builder.normalize import apply_edits
-from corpus_builder.publish import SUMS, sha256_file
+from corpus_builder.records import Edit
+from corpus_builder.text.edits import apply_edits
+from corpus_builder.io import sha256_file
+from corpus_builder.release.folder import SUMS
 
 ROOT = Path(__file__).resolve().parents[1]
 

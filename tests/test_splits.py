@@ -1,5 +1,5 @@
-from corpus_builder.document import Document
-from corpus_builder.splits import Splits, assign_split, hashed_split
+from corpus_builder.records import Document
+from corpus_builder.stages.splits import Splits, assign_split, hashed_split
 
 
 def doc(doc_id: str, event: str | None = None) -> Document:

@@ -10,8 +10,8 @@ from pathlib import Path
 import spacy
 
 from conftest import ROOT
-from corpus_builder import publish
-from corpus_builder.cli.build import build
+from corpus_builder.release import writer as publish
+from corpus_builder.actions.build import build
 from corpus_builder.config import load_config
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

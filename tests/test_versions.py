@@ -14,12 +14,13 @@ import pytest
 import yaml
 
 from conftest import ROOT, cli, tree_digest, write_overlay
-from corpus_builder.citation import bibtex, citation_data
+from corpus_builder.release.citation import bibtex, citation_data
 from corpus_builder.config import load_config
-from corpus_builder.diff import diff_releases
-from corpus_builder.pipeline import run
-from corpus_builder.publish import SUMS, sha256_file
-from corpus_builder.versions import bump
+from corpus_builder.release.diff import diff_releases
+from corpus_builder.actions.build import run
+from corpus_builder.io import sha256_file
+from corpus_builder.release.folder import SUMS
+from corpus_builder.release.versions import bump
 
 COMPAT = ROOT / ".venv-compat" / "bin"
 DOC = "000_609d6079c7c3312f"

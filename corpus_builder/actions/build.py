@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..annotation.snapshots import save_snapshot
+from ..catalogue import error, problem
 from ..config import BuildConfig
-from ..errors import CorpusError, Problem, rel
+from ..errors import CorpusError, rel
 from ..executors import DEFAULT, open_executor
 from ..pipeline import Pipeline, PipelineResult
 from ..records import Document
@@ -69,10 +70,8 @@ def _write(pipeline: Pipeline, config: BuildConfig,
             raise CorpusError(result.problems, warnings=result.warnings)
         empty = [s for s, v in writer.stats.splits.items() if not v["documents"]]
         if empty:
-            raise CorpusError([Problem(
-                "E503", f"split {s!r} would be empty", file=rel(config.root / "corpus.toml"), position="[splits.pins]",
-                hint="pin a group (an event, or a doc_id) to it in [splits.pins], or add documents") for s in empty],
-                warnings=result.warnings)
+            raise error([problem("E503", file=rel(config.root / "corpus.toml"), position="[splits.pins]", split=s)
+                         for s in empty], warnings=result.warnings)
         manifest = writer.finish(result)
         return result, manifest, promote(tmp, config.release_dir)
 

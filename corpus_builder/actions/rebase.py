@@ -14,6 +14,7 @@ from typing import Any
 from ..annotation.overlay import ANNOTATORS_FILE
 from ..annotation.rebase import OpResult, RebaseResult, SpanResult, rebase_overlay
 from ..annotation.snapshots import find_old_text
+from ..catalogue import problem
 from ..config import BuildConfig
 from ..errors import Problem, rel
 from ..io import sha256_text, write_json
@@ -123,19 +124,13 @@ def _problems(name: str, result: RebaseResult) -> list[Problem]:
         suffix, r = op.worst
         assert r is not None
         where = f"/ops/{op.index}{suffix}"
-        fix = ("set start/end/quote to the new text (or delete the op), then rerun `corpus-builder rebase --write`: "
-               f"it keeps ops that already match and sets text_sha256 to {result.new_sha256[:12]}...")
         if r.outcome == "ambiguous":
             cands = ", ".join(f"[{p}, {p + len(r.quote)})" for p in r.candidates)
-            problems.append(Problem(
-                "E431", f"ambiguous: the quote occurs {len(r.candidates)} times in the new text with equally good context",
-                file=name, position=where, op_id=op.op_id, found=cands, expected=r.quote,
-                hint=f"pick the right occurrence: {fix}"))
+            problems.append(problem("E431", file=name, position=where, op_id=op.op_id, found=cands, expected=r.quote,
+                                    count=len(r.candidates), sha256=result.new_sha256))
         else:
-            problems.append(Problem(
-                "E432", "orphaned: the quote no longer occurs in the new text (it was removed or changed)",
-                file=name, position=where, op_id=op.op_id, expected=r.quote,
-                hint=f"re-anchor it by hand: {fix}"))
+            problems.append(problem("E432", file=name, position=where, op_id=op.op_id, expected=r.quote,
+                                    sha256=result.new_sha256))
     return problems
 
 
@@ -181,11 +176,9 @@ def rebase(config: BuildConfig, write: bool = False, normalizer: Normalizer | No
         if old is None:
             where = f"{rel(config.cache / 'texts')} or " if config.cache is not None else ""
             report.files.append(FileReport(path))
-            report.problems.append(Problem(
-                "E430", "the text this overlay was written against is unknown", file=rel(path),
-                position="/text_sha256", found=obj["text_sha256"], expected=shas[doc_id],
-                hint=f"no snapshot ({where}no release under {rel(config.out)}) holds it: re-anchor the ops by hand "
-                     f"and set text_sha256 to {shas[doc_id]}, or restore the release or snapshot and rerun rebase"))
+            report.problems.append(problem("E430", file=rel(path), position="/text_sha256", found=obj["text_sha256"],
+                                           expected=shas[doc_id], snapshots=where, out=rel(config.out),
+                                           sha256=shas[doc_id]))
             continue
         result = rebase_overlay(obj, old, texts[doc_id])
         entry = FileReport(path, result)

@@ -16,7 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..config import BuildConfig, load_config
-from ..errors import CorpusError, ExitCode, Problem, rel
+from ..catalogue import error
+from ..errors import rel
 from ..release.diff import diff_releases, summarize
 from ..release.folder import output_lock, sync_top_level
 from ..release.versions import at_least, bump
@@ -32,8 +33,7 @@ def uncommitted_inputs(root: Path) -> list[str]:
         out = subprocess.run(["git", "status", "--porcelain", "--", *INPUTS], cwd=root, capture_output=True,
                              text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError) as exc:
-        raise CorpusError(Problem("E603", f"cannot read the git status of the project: {exc}", file=rel(root),
-                                  hint="run release inside the project's git work tree"), ExitCode.USAGE) from None
+        raise error("E603", file=rel(root), error=exc) from None
     return [line[3:] for line in out.splitlines()]
 
 
@@ -56,14 +56,10 @@ def release(config: BuildConfig, level: str, date: str | None = None) -> tuple[s
     """Cut the next version; returns (version, changelog entry)."""
     dirty = uncommitted_inputs(config.root)
     if dirty:
-        raise CorpusError(Problem("E602", f"uncommitted changes to inputs: {', '.join(dirty[:5])}"
-                                  + (" ..." if len(dirty) > 5 else ""), file=rel(config.root),
-                                  hint="commit (or stash) them first, so the release can be traced to one commit"),
-                          ExitCode.USAGE)
+        raise error("E602", file=rel(config.root), files=", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else ""))
     previous = config.release_dir
     if not previous.is_dir():
-        raise CorpusError(Problem("E604", "the current version has no release to start from", file=rel(previous),
-                                  hint="build it first with `corpus-builder build`"), ExitCode.USAGE)
+        raise error("E604", file=rel(previous))
     version = bump(config.dataset.version, level)
     date = date or dt.datetime.now(dt.timezone.utc).date().isoformat()
     toml = config.root / "corpus.toml"
@@ -79,15 +75,11 @@ def release(config: BuildConfig, level: str, date: str | None = None) -> tuple[s
             d = diff_releases(previous, report.release)
             required = d.required_bump()
             if not at_least(level, required):
-                raise CorpusError(Problem(
-                    "E605", f"a {level} bump is too small for these changes (they need {required})",
-                    file=rel(toml), position="[dataset].version",
-                    hint=f"run `corpus-builder release --bump {required}`"), ExitCode.INVALID_DATA)
+                raise error("E605", file=rel(toml), position="[dataset].version", level=level, required=required)
             with output_lock(config.out):
                 target = config.out / version
                 if target.exists():
-                    raise CorpusError(Problem("E501", "a release with this version already exists", file=rel(target),
-                                              hint="released versions are immutable: bump again"))
+                    raise error("E501", file=rel(target))
                 os.replace(report.release, target)
     except BaseException:
         toml.write_text(original, encoding="utf-8")  # nothing half-done: the old version stays current

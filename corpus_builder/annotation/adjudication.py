@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..catalogue import problem
 from ..errors import Problem, rel
 from ..io import sha256_bytes
 from ..records import Document, Entity, OpRef
@@ -55,22 +56,18 @@ def load_adjudications(folder: Path, schema_dir: Path, annotators: set[str]) -> 
             data = path.read_bytes()
             obj = json.loads(data.decode("utf-8"))
         except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-            problems.append(Problem("E401", f"adjudication file unreadable: {str(exc)[:80]}", file=name,
-                                    hint="fix the JSON (see docs/data-format.md)"))
+            problems.append(problem("E401:adjudication", file=name, error=str(exc)[:80]))
             continue
         errors = list(validator(schema_dir / SCHEMA_FILE).iter_errors(obj))
         if errors:
-            problems.extend(Problem("E402", f"schema violation: {e.message}", file=name,
-                                    position=pointer(e.absolute_path) or "/",
-                                    hint=f"see schema/{SCHEMA_FILE} and docs/data-format.md") for e in errors)
+            problems.extend(problem("E402", file=name, position=pointer(e.absolute_path) or "/", error=e.message,
+                                    schema=SCHEMA_FILE) for e in errors)
             continue
         if path.name != f"{obj['doc_id']}.json":
-            problems.append(Problem("E403", "file name does not match its doc_id", file=name, position="/doc_id",
-                                    found=path.name, expected=f"{obj['doc_id']}.json",
-                                    hint=f"rename it to {obj['doc_id']}.json"))
+            problems.append(problem("E403:adjudication", file=name, position="/doc_id", found=path.name,
+                                    expected=f"{obj['doc_id']}.json", name=f"{obj['doc_id']}.json"))
         if obj["adjudicator"] not in annotators:
-            problems.append(Problem("E406", "unknown annotator", file=name, position="/adjudicator",
-                                    found=obj["adjudicator"], hint="add the adjudicator to annotations/annotators.json"))
+            problems.append(problem("E406:adjudicator", file=name, position="/adjudicator", found=obj["adjudicator"]))
         decisions = tuple(
             Decision(d["id"], f"/decisions/{i}", tuple(d["resolves"]),
                      tuple((int(e["start"]), int(e["end"]), e["quote"], e["label"], e.get("kb_id"))
@@ -130,15 +127,12 @@ def adjudicate(doc: Document, layers: Mapping[str, Sequence[Entity]], ops: Mappi
     if adjudication is None:
         if not dispute.refs:
             return dispute.agreed, []
-        return dispute.agreed, [Problem(
-            "E440", f"{len(dispute.disputed)} entities differ between the annotators ({who}) and are not adjudicated",
-            file=doc.where, found=", ".join(sorted(dispute.refs)),
-            hint=f"write {target} with a decision naming these ops (`corpus-builder agreement --disputes` lists them)")]
+        return dispute.agreed, [problem("E440", file=doc.where, found=", ".join(sorted(dispute.refs)),
+                                        count=len(dispute.disputed), annotators=who, target=target)]
     adj = adjudication
     if adj.text_sha256 != doc.text_sha256:
-        return dispute.agreed, [Problem("E411", "adjudication was written against a different text", file=adj.file,
-                                        position="/text_sha256", found=adj.text_sha256, expected=doc.text_sha256,
-                                        hint="the normalized text changed; re-anchor the decisions and update text_sha256")]
+        return dispute.agreed, [problem("E411:adjudication", file=adj.file, position="/text_sha256",
+                                        found=adj.text_sha256, expected=doc.text_sha256)]
     labels = set(labels)
     problems: list[Problem] = []
     named: set[str] = set()
@@ -151,28 +145,22 @@ def adjudicate(doc: Document, layers: Mapping[str, Sequence[Entity]], ops: Mappi
     for d in adj.decisions:
         for i, ref in enumerate(d.resolves):
             if ref in named:
-                problems.append(Problem("E443", "op resolved by two decisions", file=adj.file,
-                                        position=f"{d.pointer}/resolves/{i}", op_id=d.id, found=ref,
-                                        hint="name each disputed op in one decision"))
+                problems.append(problem("E443:twice", file=adj.file, position=f"{d.pointer}/resolves/{i}",
+                                        op_id=d.id, found=ref))
             elif ref not in dispute.refs:
-                problems.append(Problem("E443", "decision names an op that is not in dispute", file=adj.file,
-                                        position=f"{d.pointer}/resolves/{i}", op_id=d.id, found=ref,
-                                        expected=" | ".join(sorted(dispute.refs)) or "no disputed op",
-                                        hint="drop it from `resolves` (the annotators agree there, or it does not exist)"))
+                problems.append(problem("E443", file=adj.file, position=f"{d.pointer}/resolves/{i}", op_id=d.id,
+                                        found=ref, expected=" | ".join(sorted(dispute.refs)) or "no disputed op"))
             named.add(ref)
         for j, (start, end, quote, label, kb_id) in enumerate(d.entities):
             ptr = f"{d.pointer}/entities/{j}"
             if not 0 <= start < end <= len(doc.text) or doc.text[start:end] != quote:
-                problems.append(Problem("E414", "quote does not match the text at [start, end)", file=adj.file,
-                                        position=ptr, op_id=d.id, found=doc.text[start:end] if 0 <= start < end else None,
-                                        expected=quote, hint="fix start/end or the quote (code points, normalized text)"))
+                problems.append(problem("E414:adjudication", file=adj.file, position=ptr, op_id=d.id,
+                                        found=doc.text[start:end] if 0 <= start < end else None, expected=quote))
                 continue
             if start not in starts or end not in ends:
-                problems.append(Problem("E415", "span does not align with token boundaries", file=adj.file,
-                                        position=ptr, op_id=d.id, found=quote, hint="use whole tokens"))
+                problems.append(problem("E415:adjudication", file=adj.file, position=ptr, op_id=d.id, found=quote))
             if label not in labels:
-                problems.append(Problem("E412", "unknown label", file=adj.file, position=f"{ptr}/label", op_id=d.id,
-                                        found=label, hint="use a label of the model's label set"))
+                problems.append(problem("E412", file=adj.file, position=f"{ptr}/label", op_id=d.id, found=label))
             backers = tuple(r for e in by_key.get((start, end, label), []) if e.kb_id in (None, kb_id)
                             for r in e.refs)
             entities.append(Entity(start, end, quote, label, "adjudication",
@@ -180,13 +168,9 @@ def adjudicate(doc: Document, layers: Mapping[str, Sequence[Entity]], ops: Mappi
     for ref in sorted(dispute.refs - named):
         shown = next((f"{e.label} {e.text!r} [{e.start}, {e.end})" for e in dispute.disputed
                       if ref in map(str, e.refs)), "a removal")
-        problems.append(Problem("E442", f"disagreement not adjudicated: {ref} ({shown})", file=adj.file,
-                                position="/decisions", found=ref,
-                                hint="add a decision whose `resolves` names this op and whose `entities` state the outcome"))
+        problems.append(problem("E442", file=adj.file, position="/decisions", found=ref, ref=ref, entity=shown))
     entities.sort(key=lambda e: (e.start, e.end))
     for a, b in zip(entities, entities[1:]):
         if b.start < a.end:
-            problems.append(Problem("E421", f"entities overlap after adjudication: {a.label} {a.text!r} [{a.start}, "
-                                            f"{a.end}) and {b.label} {b.text!r} [{b.start}, {b.end})", file=adj.file,
-                                    position="/decisions", hint="a decision's entities must not overlap kept ones"))
+            problems.append(problem("E421:adjudication", file=adj.file, position="/decisions", entity=a, other=b))
     return entities, problems

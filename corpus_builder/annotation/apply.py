@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..catalogue import problem
 from ..errors import Problem
 from ..records import Document, Entity
 from .overlay import SPAN_KINDS, Op, Overlay
@@ -25,9 +26,7 @@ def apply_ops(text: str, entities: Iterable[Entity], ops: Iterable[Op]) -> tuple
     def claim(span: tuple[int, int], label: str | None, op: Op) -> bool:
         prior = outcome.get(span)
         if prior and prior[0] != label:
-            problems.append(op.problem("E420", f"contradicts op {prior[1].id!r} in {prior[1].file}",
-                                       found=str(label), expected=str(prior[0]),
-                                       hint="keep one of the two ops (or adjudicate them)"))
+            problems.append(op.problem("E420", found=str(label), expected=str(prior[0]), prior=prior[1]))
             return False
         outcome[span] = (label, op)
         return True
@@ -57,11 +56,8 @@ def apply_ops(text: str, entities: Iterable[Entity], ops: Iterable[Op]) -> tuple
             culprit = next((x for x in (b, a) if x.source == "manual"), b)
             other = a if culprit is b else b
             op = next((o for o in outcome.values() if o[1].id == culprit.op_id and o[1].annotator == culprit.annotator), None)
-            problems.append(Problem(
-                "E421", f"entities overlap: {culprit.label} {culprit.text!r} [{culprit.start}, {culprit.end}) "
-                        f"and {other.label} {other.text!r} [{other.start}, {other.end})",
-                file=op[1].file if op else None, position=op[1].pointer if op else None, op_id=culprit.op_id,
-                hint="remove or resize the other entity in the same overlay"))
+            problems.append(problem("E421", file=op[1].file if op else None, position=op[1].pointer if op else None,
+                                    op_id=culprit.op_id, entity=culprit, other=other))
     return result, problems
 
 
@@ -74,8 +70,7 @@ def apply_metadata(doc: Document, overlays: Iterable[Overlay]) -> list[Problem]:
                 continue
             prior = setters.get(op.field)
             if prior and prior.value != op.value:
-                problems.append(op.problem("E420", f"contradicts op {prior.id!r} in {prior.file}", "/value",
-                                           found=op.value, expected=prior.value, hint="keep one of the two values"))
+                problems.append(op.problem("E420:metadata", "/value", found=op.value, expected=prior.value, prior=prior))
                 continue
             setters[op.field] = op
             doc.metadata[op.field] = op.value

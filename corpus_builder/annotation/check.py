@@ -6,6 +6,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 
+from ..catalogue import problem
 from ..errors import Problem
 from ..records import Document, Entity
 from .overlay import REVIEW_KINDS, Op, Overlay
@@ -16,13 +17,10 @@ NEEDED, REDUNDANT, STALE = "needed", "redundant", "stale"
 def check_overlay(overlay: Overlay, doc: Document | None, labels: Iterable[str]) -> list[Problem]:
     """Everything that can be wrong with an overlay given its document and the model output."""
     if doc is None:
-        return [Problem("E410", "unknown doc_id", file=overlay.file, position="/doc_id", found=overlay.doc_id,
-                        hint="name a document of the seeds folder (the file name without .txt)")]
+        return [problem("E410", file=overlay.file, position="/doc_id", found=overlay.doc_id)]
     if overlay.text_sha256 != doc.text_sha256:
-        return [Problem("E411", "overlay was written against a different text", file=overlay.file,
-                        position="/text_sha256", found=overlay.text_sha256, expected=doc.text_sha256,
-                        hint="the normalized text changed; run `corpus-builder rebase` to map the ops onto the new "
-                             "text (`--write` to save them)")]
+        return [problem("E411", file=overlay.file, position="/text_sha256", found=overlay.text_sha256,
+                        expected=doc.text_sha256)]
     labels = set(labels)
     problems: list[Problem] = []
     model = {(e.start, e.end): e for e in doc.model_entities}
@@ -33,28 +31,20 @@ def check_overlay(overlay: Overlay, doc: Document | None, labels: Iterable[str])
         if op.kind == "set_metadata":
             continue
         if op.label is not None and op.label not in labels:
-            problems.append(op.problem("E412", "unknown label", "/label", found=op.label,
-                                       expected=" | ".join(sorted(labels)), hint="use a label of the model's label set"))
+            problems.append(op.problem("E412", "/label", found=op.label, expected=" | ".join(sorted(labels))))
         if not 0 <= op.start < op.end <= n:
-            problems.append(op.problem("E413", f"span [{op.start}, {op.end}) is empty, reversed or outside the text (length {n})",
-                                       "/start", hint="fix start/end"))
+            problems.append(op.problem("E413", "/start", start=op.start, end=op.end, length=n))
             continue
         found = doc.text[op.start:op.end]
         removed = _removed_by(doc, op.quote) if found != op.quote else None
         if removed:
-            problems.append(op.problem("E418", f"the quote is text that normalization removed (rule {removed})",
-                                       "/quote", found=found, expected=op.quote,
-                                       hint="boilerplate is not part of the published text; drop this op"))
+            problems.append(op.problem("E418", "/quote", found=found, expected=op.quote, rule=removed))
             continue
         if found != op.quote:
-            problems.append(op.problem("E414", "quote does not match the text at [start, end)", "/quote",
-                                       found=found, expected=op.quote,
-                                       hint="fix start/end or the quote; offsets are code points into the normalized text"))
+            problems.append(op.problem("E414", "/quote", found=found, expected=op.quote))
             continue
         if op.kind in ("add", "resize") and (op.start not in starts or op.end not in ends):
-            problems.append(op.problem("E415", "span does not align with token boundaries", "/start",
-                                       found=found, expected=_token_hint(doc, op.start, op.end),
-                                       hint="extend or shrink the span to whole tokens"))
+            problems.append(op.problem("E415", "/start", found=found, expected=_token_hint(doc, op.start, op.end)))
         if op.kind in REVIEW_KINDS:
             problems.extend(_check_expects(op, doc, model, labels))
         elif op_status(op, doc.model_entities) == REDUNDANT:
@@ -67,15 +57,12 @@ def check_overlay(overlay: Overlay, doc: Document | None, labels: Iterable[str])
 def unreviewed(overlay: Overlay, doc: Document) -> list[Problem]:
     """A complete review must say something about every model entity."""
     covered = {op.reviewed for op in overlay.ops}
-    return [Problem("E422", f"model entity {e.label} {e.text!r} [{e.start}, {e.end}) has no op, but the overlay "
-                            "says scope: complete", file=overlay.file, position="/scope",
-                    hint="add an accept, remove, relabel or resize op for it, or set scope to partial")
+    return [problem("E422", file=overlay.file, position="/scope", entity=e)
             for e in doc.model_entities if e.span not in covered]
 
 
 def _redundant(op: Op) -> Problem:
-    return op.problem("W417", "op is now redundant: the model predicts what it makes", "", severity="warning",
-                      hint="the model changed; drop the op (or keep it: it does no harm)")
+    return op.problem("W417")
 
 
 def op_status(op: Op, model: Iterable[Entity]) -> str:
@@ -123,12 +110,10 @@ def _check_expects(op: Op, doc: Document, model: Mapping[tuple[int, int], Entity
     span = (exp.get("start", -1), exp.get("end", -1))
     problems = []
     if op.kind != "resize" and span != (op.start, op.end):
-        problems.append(op.problem("E416", f"`expects` span {list(span)} differs from the op span", "/expects",
-                                   found=str(list(span)), expected=str([op.start, op.end]),
-                                   hint=f"a {op.kind} acts on the model entity itself; use resize to move it"))
+        problems.append(op.problem("E416", "/expects", found=str(list(span)), expected=str([op.start, op.end]),
+                                   span=list(span), kind=op.kind))
     if exp.get("label") not in labels:
-        problems.append(op.problem("E412", "unknown label", "/expects/label", found=exp.get("label"),
-                                   expected=" | ".join(sorted(labels)), hint="use a label of the model's label set"))
+        problems.append(op.problem("E412", "/expects/label", found=exp.get("label"), expected=" | ".join(sorted(labels))))
     ent = model.get(span)
     seen = f"{ent.label} {ent.text!r}" if ent else "no entity"
     want = f"{exp.get('label')} {exp.get('quote')!r}"
@@ -136,8 +121,5 @@ def _check_expects(op: Op, doc: Document, model: Mapping[tuple[int, int], Entity
         return problems
     if op_status(op, model.values()) == REDUNDANT:
         return problems + [_redundant(op)]
-    problems.append(op.problem("E417", f"stale: the model does not predict what the op expects at {list(span)}",
-                               "/expects", found=seen, expected=want,
-                               hint="the model or the text changed; review the op and update `expects` "
-                                    "(`corpus-builder report` lists every op's status)"))
+    problems.append(op.problem("E417", "/expects", found=seen, expected=want, span=list(span)))
     return problems

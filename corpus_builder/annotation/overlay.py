@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import catalogue
+from ..catalogue import problem
 from ..errors import Problem, rel
 from ..io import sha256_bytes
 from ..records import OpRef
@@ -57,8 +59,9 @@ class Op:
             return None
         return (self.expects["start"], self.expects["end"])
 
-    def problem(self, code: str, message: str, suffix: str = "", **kw: Any) -> Problem:
-        return Problem(code, message, file=self.file, position=self.pointer + suffix, op_id=self.id, **kw)
+    def problem(self, id: str, suffix: str = "", **kw: Any) -> Problem:
+        """The catalogued problem ``id`` located at this op (``suffix``: below its pointer)."""
+        return catalogue.problem(id, file=self.file, position=self.pointer + suffix, op_id=self.id, **kw)
 
 
 @dataclass(frozen=True)
@@ -81,51 +84,42 @@ def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None 
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            return None, [Problem("E405", f"overlay file too large ({size:,} bytes > {MAX_BYTES:,})", file=name,
-                                  hint="split it: one file per document and annotator")]
+            return None, [problem("E405", file=name, size=size, limit=MAX_BYTES)]
         data = path.read_bytes()
     except OSError as exc:
-        return None, [Problem("E405", f"cannot read overlay: {exc.strerror or exc}", file=name,
-                              hint="check that it exists and is readable")]
+        return None, [problem("E405:unreadable", file=name, reason=exc.strerror or exc)]
     try:
         obj = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        return None, [Problem("E401", "overlay is not UTF-8", file=name, position=f"byte {exc.start}",
-                              hint="save the file as UTF-8")]
+        return None, [problem("E401:encoding", file=name, position=f"byte {exc.start}")]
     except json.JSONDecodeError as exc:
-        return None, [Problem("E401", f"invalid JSON: {exc.msg}", file=name,
-                              position=f"line {exc.lineno}, column {exc.colno}",
-                              hint="fix the JSON syntax (a trailing comma or a missing quote?)")]
+        return None, [problem("E401", file=name, position=f"line {exc.lineno}, column {exc.colno}", error=exc.msg)]
     except (RecursionError, ValueError) as exc:
-        return None, [Problem("E401", f"invalid JSON: {str(exc)[:80] or type(exc).__name__}", file=name,
-                              hint="an overlay is a flat object with a list of ops; fix the file")]
+        return None, [problem("E401:limits", file=name, error=str(exc)[:80] or type(exc).__name__)]
     try:
         errors = sorted(validator(schema_dir / SCHEMA_FILE).iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
     except RecursionError:
-        return None, [Problem("E402", "schema violation: value nested too deeply", file=name, position="/",
-                              hint=f"see schema/{SCHEMA_FILE}")]
+        return None, [problem("E402:deep", file=name, position="/", schema=SCHEMA_FILE)]
     problems = [
-        Problem("E402", f"schema violation: {e.message}", file=name, position=pointer(e.absolute_path) or "/",
-                expected=expected(e), hint=f"see schema/{SCHEMA_FILE} and docs/data-format.md")
+        problem("E402", file=name, position=pointer(e.absolute_path) or "/", expected=expected(e),
+                error=e.message, schema=SCHEMA_FILE)
         for e in errors
     ]
     if problems:
         return None, problems
     if annotators is not None and obj["annotator"] not in annotators:
-        problems.append(Problem("E406", "unknown annotator", file=name, position="/annotator", found=obj["annotator"],
+        problems.append(problem("E406", file=name, position="/annotator", found=obj["annotator"],
                                 expected=" | ".join(sorted(annotators)) or "an id listed in annotators.json",
-                                hint=f"add the annotator to {ANNOTATORS_FILE} (id, name, role) or fix the id"))
+                                registry=ANNOTATORS_FILE))
     stem = f"{obj['doc_id']}.{obj['annotator']}.json"
     if path.name != stem:
-        problems.append(Problem("E403", "file name does not match its doc_id and annotator", file=name,
-                                position="/doc_id", found=path.name, expected=stem, hint=f"rename it to {stem}"))
+        problems.append(problem("E403", file=name, position="/doc_id", found=path.name, expected=stem, name=stem))
     sha = sha256_bytes(data)
     ops, seen = [], Counter(op.get("id") for op in obj["ops"])
     for i, raw in enumerate(obj["ops"]):
         ptr = f"/ops/{i}"
         if seen[raw["id"]] > 1:
-            problems.append(Problem("E404", "duplicate op id in file", file=name, position=ptr + "/id",
-                                    op_id=raw["id"], hint="give every op of a file its own id"))
+            problems.append(problem("E404", file=name, position=ptr + "/id", op_id=raw["id"]))
         expects = raw.get("expects")
         if expects is not None:  # JSON Schema's "integer" admits 1.0; offsets are ints from here on
             expects = {**expects, "start": int(expects["start"]), "end": int(expects["end"])}
@@ -147,17 +141,15 @@ def load_annotators(folder: Path, schema_dir: Path) -> tuple[set[str], list[Prob
     path = folder / ANNOTATORS_FILE
     name = rel(path)
     if not path.is_file():
-        return set(), [Problem("E407", "annotator registry missing", file=name,
-                               hint='create it: {"annotators": [{"id": "you", "name": "...", "role": "..."}]}')]
+        return set(), [problem("E407", file=name)]
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        return set(), [Problem("E407", f"annotator registry unreadable: {str(exc)[:80]}", file=name,
-                               hint="fix the JSON (see docs/data-format.md)")]
+        return set(), [problem("E407:unreadable", file=name, error=str(exc)[:80])]
     errors = list(validator(schema_dir / "annotators.schema.json").iter_errors(obj))
     if errors:
-        return set(), [Problem("E407", f"schema violation: {e.message}", file=name, position=pointer(e.absolute_path) or "/",
-                               hint="see schema/annotators.schema.json") for e in errors]
+        return set(), [problem("E407:schema", file=name, position=pointer(e.absolute_path) or "/", error=e.message)
+                       for e in errors]
     return {a["id"] for a in obj["annotators"]}, []
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from ..io import json_text
 from ..release.diff import diff_releases, summarize
 from ._app import app
 
@@ -21,7 +21,7 @@ def diff_cli(
     """Documents, entities (added/removed/relabelled/resized), metadata, split moves and features."""
     d = diff_releases(old, new)
     if as_json:
-        print(json.dumps(d.to_json(), indent=2, ensure_ascii=False))
+        print(json_text(d.to_json()), end="")
     else:
         print(f"{d.old} -> {d.new} (needs at least a {d.required_bump()} version bump)")
         print(summarize(d))

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from ..errors import CorpusError, ExitCode, Problem
+from ..catalogue import error
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -54,7 +54,6 @@ def open_executor(name: str, config: BuildConfig, *, processes: int = 1, schedul
     """The executor called ``name``, opened for ``config`` (a context manager: a
     cluster or worker pool is shut down when the build ends)."""
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or name not in available():
-        raise CorpusError(Problem("E005", "unknown executor", found=name, expected=" | ".join(available()),
-                                  hint="pass --executor with one of the expected names"), ExitCode.USAGE)
+        raise error("E005", found=name, expected=" | ".join(available()))
     module = importlib.import_module(f"{__name__}.{name}")
     return module.start(config, processes=processes, scheduler=scheduler, nlp=nlp)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import CorpusError, ExitCode, Problem
+from ..catalogue import error
 from ..nlp.model import ModelIdentity
 from ..nlp.parse import parse_result
 
@@ -89,15 +89,12 @@ class DaskExecutor:
         while pending:
             yield self._complete(*pending.popleft())
 
-    @staticmethod
-    def _complete(tag: T, future: Any, where: str) -> tuple[T, list[dict[str, Any]]]:
+    def _complete(self, tag: T, future: Any, where: str) -> tuple[T, list[dict[str, Any]]]:
         try:
             return tag, (future.result() if future is not None else [])
         except Exception as exc:  # failed on every retry (a dead worker alone is retried)
-            raise CorpusError(Problem(
-                "E904", f"a Dask task failed: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}",
-                file=where, hint="see the workers' logs; every worker needs the model and the "
-                "same corpus-builder"), ExitCode.INTERNAL) from None
+            raise error("E904", file=where, error_type=type(exc).__name__,
+                        error=(str(exc).splitlines() or [""])[0]) from None
 
 
 def _identity_of(dask_worker: Any) -> dict | None:
@@ -111,11 +108,9 @@ def worker_identity(client: Any) -> ModelIdentity:
     found = client.run(_identity_of)
     identities = {json.dumps(v, sort_keys=True) for v in found.values() if v is not None}
     if len(identities) != 1 or None in found.values():
-        raise CorpusError(Problem(
-            "E903", "the Dask workers did not all load the same model" if found else "the cluster has no workers",
-            found=", ".join(sorted(f"{w}: {v['sha256'] if v else 'no model'}" for w, v in found.items())) or None,
-            hint="install the same model on every worker (see the workers' logs)" if found
-            else "start workers, or check --scheduler"), ExitCode.USAGE)
+        if not found:
+            raise error("E903:none")
+        raise error("E903", found=", ".join(sorted(f"{w}: {v['sha256'] if v else 'no model'}" for w, v in found.items())))
     return ModelIdentity.from_json(json.loads(identities.pop()))
 
 
@@ -136,8 +131,7 @@ def dask_client(scheduler: str | None, workers: int, model: str, max_length: int
         import dask
         from distributed import Client, LocalCluster
     except ImportError:
-        raise CorpusError(Problem("E901", "Dask is not installed", hint="pip install -e '.[dask]'"),
-                          ExitCode.USAGE) from None
+        raise error("E901") from None
     cluster = None
     try:
         if scheduler:
@@ -150,9 +144,7 @@ def dask_client(scheduler: str | None, workers: int, model: str, max_length: int
                                        dashboard_address=None)
             client = Client(cluster)
     except OSError as exc:
-        raise CorpusError(Problem("E902", f"cannot reach the Dask scheduler: {exc}", found=scheduler,
-                                  hint="check the address (tcp://HOST:PORT) and that the scheduler runs"),
-                          ExitCode.USAGE) from None
+        raise error("E902", found=scheduler, error=exc) from None
     try:
         client.register_plugin(_worker_plugin_class()(model, max_length, batch_size))
         yield client

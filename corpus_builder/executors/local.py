@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..errors import CorpusError, ExitCode, Problem
+from ..catalogue import error
 from ..nlp.model import ModelIdentity, load_pipeline, model_identity, prepare_pipeline, remember_identity
 from ..nlp.parse import parse_result
 
@@ -56,9 +56,7 @@ class LocalExecutor:
         if self._nlp is None:
             nlp, identity = self._load()
             if identity != self.identity():  # the files changed since the identity was taken
-                raise CorpusError(Problem(
-                    "E303", f"model {self.config.model!r} changed during the build", found=identity.sha256,
-                    expected=self.identity().sha256, hint="run the build again"), ExitCode.USAGE)
+                raise error("E303", found=identity.sha256, expected=self.identity().sha256, model=self.config.model)
             gc.freeze()  # loaded while documents stream: keep it out of the collector's passes
             self._nlp = nlp
         return self._nlp

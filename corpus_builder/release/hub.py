@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..errors import CorpusError, ExitCode, Problem
+from ..catalogue import error
+from ..errors import CorpusError
 from ..io import sha256_file
 from .verify import verify
 
@@ -25,8 +26,7 @@ def plan(release: Path, repo_id: str) -> dict:
 def publish(release: Path, repo_id: str, dry_run: bool = False, token: str | None = None) -> dict:
     release = Path(release)
     if "/" not in repo_id or repo_id.count("/") != 1:
-        raise CorpusError(Problem("E801", "repo id must look like OWNER/NAME", found=repo_id,
-                                  hint="pass --repo-id your-user/un-gaza-news-ner"), ExitCode.USAGE)
+        raise error("E801", found=repo_id)
     problems = verify(release)
     if problems:  # never publish a release that does not verify
         raise CorpusError(problems)
@@ -47,18 +47,11 @@ def publish(release: Path, repo_id: str, dry_run: bool = False, token: str | Non
         api.create_tag(repo_id, repo_type="dataset", tag=p["tag"], revision=info.oid,
                        tag_message=f"Dataset release {p['version']}")
     except OfflineModeIsEnabled:
-        raise CorpusError(Problem("E802", "the Hugging Face Hub is switched off (HF_HUB_OFFLINE=1)",
-                                  hint="unset HF_HUB_OFFLINE on a machine with network access, or use --dry-run"),
-                          ExitCode.USAGE) from None
+        raise error("E802") from None
     except LocalTokenNotFoundError:
-        raise CorpusError(Problem("E803", "no Hugging Face token", hint="run `hf auth login` or set HF_TOKEN"),
-                          ExitCode.USAGE) from None
+        raise error("E803") from None
     except HfHubHTTPError as exc:
-        raise CorpusError(Problem("E804", f"the Hub refused the upload: {str(exc).splitlines()[0]}",
-                                  hint="check the token's write access to the repo, and that the tag does not exist"),
-                          ExitCode.USAGE) from None
+        raise error("E804", error=str(exc).splitlines()[0]) from None
     except Exception as exc:  # DNS, refused connections, timeouts: whatever the HTTP stack raises
-
-        raise CorpusError(Problem("E805", f"cannot reach the Hub: {type(exc).__name__}: {str(exc)[:120]}",
-                                  hint="check the network, or use --dry-run"), ExitCode.USAGE) from None
+        raise error("E805", error_type=type(exc).__name__, error=str(exc)[:120]) from None
     return {**p, "commit": info.oid}

@@ -11,8 +11,9 @@ from typing import Any
 import pyarrow.parquet as pq
 import yaml
 
+from ..catalogue import error
 from ..config import SPLITS
-from ..errors import CorpusError, ExitCode, Problem, rel
+from ..errors import rel
 
 
 @dataclass
@@ -29,8 +30,7 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
     try:
         return pq.read_table(path).to_pylist()
     except Exception as exc:  # pyarrow raises OSError, ArrowInvalid, ... for damaged files
-        raise CorpusError(Problem("E714", f"cannot read Parquet file: {type(exc).__name__}: {str(exc)[:120]}",
-                                  file=rel(path), hint="the file is damaged; restore the release from its tag")) from None
+        raise error("E714", file=rel(path), error_type=type(exc).__name__, error=str(exc)[:120]) from None
 
 
 def read_release(folder: Path) -> Release:
@@ -44,6 +44,5 @@ def read_release(folder: Path) -> Release:
                 for row in read_rows(path):
                     docs[row["doc_id"]] = {**row, "split": split}
     except (OSError, ValueError, IndexError, KeyError) as exc:
-        raise CorpusError(Problem("E701", f"not a readable release: {type(exc).__name__}: {exc}", file=rel(folder),
-                                  hint="pass a release folder such as dist/1.0.0"), ExitCode.USAGE) from None
+        raise error("E701", file=rel(folder), error_type=type(exc).__name__, error=exc) from None
     return Release(folder, manifest, card, docs, list(manifest["model"]["labels"]))

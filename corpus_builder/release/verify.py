@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from ..catalogue import problem
 from ..config import SPLITS, BuildConfig
 from ..errors import CorpusError, Problem, rel
 from ..io import sha256_file, sha256_text
@@ -18,7 +19,7 @@ from .read import read_release, read_rows
 def check_checksums(folder: Path) -> list[Problem]:
     sums = folder / SUMS
     if not sums.is_file():
-        return [Problem("E702", "no SHA256SUMS", file=rel(sums), hint="this is not a complete release; rebuild it")]
+        return [problem("E702", file=rel(sums))]
     listed: dict[str, str] = {}
     for line in sums.read_text("utf-8").splitlines():
         digest, _, name = line.partition("  ")
@@ -27,17 +28,14 @@ def check_checksums(folder: Path) -> list[Problem]:
     for name, digest in sorted(listed.items()):
         path = folder / name
         if not path.is_file():
-            problems.append(Problem("E703", "file listed in SHA256SUMS is missing", file=rel(path),
-                                    hint="restore the release from its tag or rebuild it"))
+            problems.append(problem("E703", file=rel(path)))
         elif sha256_file(path) != digest:
-            problems.append(Problem("E704", "checksum mismatch", file=rel(path), found=sha256_file(path),
-                                    expected=digest, hint="the file changed after release; restore it from its tag"))
+            problems.append(problem("E704", file=rel(path), found=sha256_file(path), expected=digest))
     extra = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                    if p.is_file() and p.name != SUMS) 
     for name in extra:
         if name not in listed:
-            problems.append(Problem("E705", "file not listed in SHA256SUMS", file=rel(folder / name),
-                                    hint="a release is immutable: remove the file"))
+            problems.append(problem("E705", file=rel(folder / name)))
     return problems
 
 
@@ -51,8 +49,7 @@ def check_croissant(folder: Path) -> list[Problem]:
         if obj.get("@type") == "cr:FileObject":
             target = folder / obj["contentUrl"]
             if not target.is_file() or sha256_file(target) != obj.get("sha256"):
-                problems.append(Problem("E713", "file differs from its sha256 in croissant.json", file=rel(target),
-                                        expected=obj.get("sha256"), hint="restore the release from its tag"))
+                problems.append(problem("E713", file=rel(target), expected=obj.get("sha256")))
     return problems
 
 
@@ -61,9 +58,7 @@ def check_contents(folder: Path) -> list[Problem]:
     m, problems = release.manifest, []
     where = rel(folder / "manifest.json")
     if m.get("version") != folder.name:
-        problems.append(Problem("E706", "manifest version differs from the folder name", file=where,
-                                position="/version", found=m.get("version"), expected=folder.name,
-                                hint="a release folder is named after its version"))
+        problems.append(problem("E706", file=where, position="/version", found=m.get("version"), expected=folder.name))
     labels = release.labels
     # spelled out here, not imported from rows.py: the check must not share the writer's code
     names = ["O"] + [f"{p}-{label}" for label in labels for p in "BI"]
@@ -73,18 +68,16 @@ def check_contents(folder: Path) -> list[Problem]:
             try:
                 rows = sum(pq.ParquetFile(f).metadata.num_rows for f in files)
             except Exception as exc:  # a damaged footer
-                problems.append(Problem("E714", f"cannot read Parquet metadata: {str(exc)[:120]}",
-                                        file=rel(folder / "data" / info["config_name"]),
-                                        hint="a file is damaged; restore the release from its tag"))
+                problems.append(problem("E714:metadata", file=rel(folder / "data" / info["config_name"]),
+                                        error=str(exc)[:120]))
                 continue
             if rows != split["num_examples"]:
-                problems.append(Problem("E707", f"row count differs from the card's dataset_info ({info['config_name']}/{split['name']})",
-                                        file=rel(folder / "README.md"), found=str(rows), expected=str(split["num_examples"]),
-                                        hint="the card or the data changed after release; restore it from its tag"))
+                problems.append(problem("E707", file=rel(folder / "README.md"), found=str(rows),
+                                        expected=str(split["num_examples"]), config=info["config_name"],
+                                        split=split["name"]))
     if m["counts"]["documents"] != len(release.documents):
-        problems.append(Problem("E706", "document count differs from the manifest", file=where, position="/counts/documents",
-                                found=str(len(release.documents)), expected=str(m["counts"]["documents"]),
-                                hint="restore the release from its tag"))
+        problems.append(problem("E706:count", file=where, position="/counts/documents",
+                                found=str(len(release.documents)), expected=str(m["counts"]["documents"])))
     ner: dict[str, list[dict]] = {}
     for split in SPLITS:
         for f in sorted((folder / "data" / "ner").glob(f"{split}-*.parquet")):
@@ -93,11 +86,11 @@ def check_contents(folder: Path) -> list[Problem]:
     for doc_id, row in release.documents.items():
         text = row["text"]
         if sha256_text(text) != row["text_sha256"]:
-            problems.append(Problem("E708", "text does not match its text_sha256", file=doc_id, hint="restore the release"))
+            problems.append(problem("E708", file=doc_id))
         for i, e in enumerate(row["entities"]):
             if text[e["start"]:e["end"]] != e["text"]:
-                problems.append(Problem("E709", "entity offsets do not match its text", file=doc_id, position=f"entities/{i}",
-                                        found=text[e["start"]:e["end"]], expected=e["text"], hint="restore the release"))
+                problems.append(problem("E709", file=doc_id, position=f"entities/{i}", found=text[e["start"]:e["end"]],
+                                        expected=e["text"]))
         spans = {(e["start"], e["end"], labels[e["label"]]) for e in row["entities"]}
         tagged = set()
         for srow in ner.get(doc_id, []):
@@ -112,8 +105,7 @@ def check_contents(folder: Path) -> list[Problem]:
             if current:
                 tagged.add(tuple(current))
         if tagged != spans:
-            problems.append(Problem("E710", f"IOB2 tags disagree with the entities ({len(tagged ^ spans)} spans differ)",
-                                    file=doc_id, hint="restore the release"))
+            problems.append(problem("E710", file=doc_id, count=len(tagged ^ spans)))
     return problems
 
 
@@ -127,9 +119,7 @@ def check_inputs(folder: Path, config: BuildConfig) -> list[Problem]:
     for path, digest in expected.items():
         found = sha256_file(path) if path.is_file() else "missing"
         if found != digest:
-            problems.append(Problem("E711", "input differs from the one the release was built from", file=rel(path),
-                                    found=found, expected=digest,
-                                    hint=f"check out the commit of release {m['version']} (git checkout v{m['version']}) and verify again"))
+            problems.append(problem("E711", file=rel(path), found=found, expected=digest, version=m["version"]))
     return problems
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import CorpusError, ExitCode, Problem
+from ..catalogue import error
 
 LEVELS = ("patch", "minor", "major")
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
@@ -14,9 +14,7 @@ _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 def bump(version: str, level: str) -> str:
     m = _SEMVER.match(version)
     if not m or level not in LEVELS:
-        raise CorpusError(Problem("E601", f"cannot bump {version!r} by {level!r}", file="corpus.toml",
-                                  position="[dataset].version", hint="use MAJOR.MINOR.PATCH and one of major|minor|patch"),
-                          ExitCode.USAGE)
+        raise error("E601", file="corpus.toml", position="[dataset].version", version=version, level=level)
     major, minor, patch = map(int, m.groups())
     return {"major": f"{major + 1}.0.0", "minor": f"{major}.{minor + 1}.0", "patch": f"{major}.{minor}.{patch + 1}"}[level]
 

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ..cache import Store
+from ..catalogue import problem
 from ..errors import Problem
 from ..io import source_sha256
 from ..records import Document
@@ -186,9 +187,7 @@ class Dedup(Stage[DedupStats]):
         for doc in docs:
             if doc.doc_id in self.ids:
                 self.stats.counts["dropped_duplicate_id"] += 1
-                self.problems.append(Problem(
-                    "E112", f"document id already used by {self.ids[doc.doc_id]}", file=doc.where, found=doc.doc_id,
-                    hint="ids must be unique across all inputs: rename the file or change the record's `id`"))
+                self.problems.append(problem("E112", file=doc.where, found=doc.doc_id, first=self.ids[doc.doc_id]))
                 continue
             self.ids[doc.doc_id] = doc.where
             digest = bytes.fromhex(doc.text_sha256)
@@ -196,9 +195,7 @@ class Dedup(Stage[DedupStats]):
             if first is not None:
                 first = self.ids[first]
                 self.stats.counts["dropped_exact_duplicate"] += 1
-                self.problems.append(Problem(
-                    "E107", "same article as another file", file=doc.where, found=first,
-                    hint=f"both normalize to the same text; remove one of {first} and {doc.where}"))
+                self.problems.append(problem("E107", file=doc.where, found=first, first=first, duplicate=doc.where))
                 continue
             self.by_sha[digest] = doc.doc_id
             sig = self.signature(doc)
@@ -209,11 +206,7 @@ class Dedup(Stage[DedupStats]):
                     other_id = self.doc_ids[other]
                     self.stats.counts["near_duplicate_pairs"] += 1
                     self.stats.near.append({"doc_ids": [other_id, doc.doc_id], "jaccard": round(score, 3)})
-                    self.problems.append(Problem(
-                        "W107", f"near-duplicate of {self.ids[other_id]} (about {score:.0%} shared word 5-grams)",
-                        file=doc.where, severity="warning",
-                        hint="kept; if it is the same story give both the same `event` (overlay set_metadata) "
-                             "so they share a split, or remove one"))
+                    self.problems.append(problem("W107", file=doc.where, other=self.ids[other_id], score=score))
             index = self.signatures.append(sig)
             self.doc_ids.append(doc.doc_id)
             self.buckets.add(keys, index)

@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import CorpusError, ExitCode, Problem, rel
+from ..catalogue import error, problem
+from ..errors import CorpusError, Problem, rel
 from ..io import sha256_bytes, sha256_text
 from ..records import Document
 from . import Counts
@@ -38,11 +39,8 @@ def decode(path: Path, data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise CorpusError(Problem(
-            "E101", "file is not valid UTF-8", file=rel(path),
-            position=f"line {line}, column {column} (byte {exc.start})",
-            found=repr(data[exc.start:exc.start + 4]), expected="UTF-8 text",
-            hint="re-encode it, e.g. `iconv -f latin1 -t utf-8`, or remove it from the seeds folder")) from None
+        raise error("E101", file=rel(path), position=f"line {line}, column {column} (byte {exc.start})",
+                    found=repr(data[exc.start:exc.start + 4]), expected="UTF-8 text") from None
 
 
 class Ingest:
@@ -64,9 +62,7 @@ class Ingest:
             self.root = self.seeds.parent
             return [self.seeds]
         if not self.seeds.is_dir():
-            raise CorpusError(Problem("E100", "seeds folder not found", file=rel(self.seeds),
-                                      hint="pass --seeds DIR (or a .jsonl/.parquet file) with the raw articles"),
-                              ExitCode.USAGE)
+            raise error("E100", file=rel(self.seeds))
         found = []
         for dirpath, dirs, names in os.walk(self.seeds):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -74,8 +70,7 @@ class Ingest:
         files = sorted((p for p in found if p.suffix in SUFFIXES), key=lambda p: p.relative_to(self.seeds).as_posix())
         self.stats.counts["skipped_other_files"] += len(found) - len(files)
         if not files:
-            raise CorpusError(Problem("E100", "no .txt, .jsonl or .parquet files in the seeds folder", file=rel(self.seeds),
-                                      hint="add raw articles as UTF-8 .txt files"), ExitCode.USAGE)
+            raise error("E100:empty", file=rel(self.seeds))
         return files
 
     def doc_id(self, path: Path) -> str:
@@ -85,30 +80,22 @@ class Ingest:
     def read(self, path: Path) -> Document:
         doc_id = self.doc_id(path)
         if not DOC_ID_PATTERN.match(doc_id):
-            raise CorpusError(Problem(
-                "E104", "file name is not a valid document id", file=rel(path), found=doc_id,
-                expected=DOC_ID_PATTERN.pattern, hint="rename the file using letters, digits, '_', '-', '.'"))
+            raise error("E104", file=rel(path), found=doc_id, expected=DOC_ID_PATTERN.pattern)
         if path.is_symlink():
             target = path.resolve()
             if not target.is_relative_to(self.root.resolve()):
-                raise CorpusError(Problem(
-                    "E108", "symlink points outside the seeds folder", file=rel(path), found=str(target),
-                    hint="copy the article into the seeds folder instead of linking to it"))
+                raise error("E108", file=rel(path), found=str(target))
         if path.is_dir():
-            raise CorpusError(Problem("E109", "is a folder, not a file", file=rel(path),
-                                      hint="rename it or move it out of the seeds folder"))
+            raise error("E109:folder", file=rel(path))
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise CorpusError(Problem("E109", f"cannot read file: {exc.strerror or exc}", file=rel(path),
-                                      hint="check that it exists and is readable (e.g. `chmod a+r`)")) from None
+            raise error("E109", file=rel(path), reason=exc.strerror or exc) from None
         if not data:
-            raise CorpusError(Problem("E102", "file is empty", file=rel(path),
-                                      hint="remove it or put the article text in it"))
+            raise error("E102", file=rel(path))
         if looks_binary(data):
-            raise CorpusError(Problem("E105", "file holds binary data, not text", file=rel(path),
-                                      position=f"byte {next(i for i, b in enumerate(data) if b < 32 and b not in (9, 10, 12, 13))}",
-                                      hint="remove it from the seeds folder, or convert it to plain UTF-8 text"))
+            raise error("E105", file=rel(path),
+                        position=f"byte {next(i for i, b in enumerate(data) if b < 32 and b not in (9, 10, 12, 13))}")
         return Document(
             doc_id=doc_id,
             source_file=path.relative_to(self.root).as_posix(),
@@ -132,14 +119,11 @@ class Ingest:
                 continue
             doc_id, text = row.get("id"), row.get("text")
             if not isinstance(doc_id, str) or not DOC_ID_PATTERN.match(doc_id):
-                self.problems.append(Problem(
-                    "E104", "record id is not a valid document id", file=name, position=position,
-                    found=repr(doc_id), expected=DOC_ID_PATTERN.pattern,
-                    hint="give every record an `id` of letters, digits, '_', '-', '.'"))
+                self.problems.append(problem("E104:record", file=name, position=position,
+                                             found=repr(doc_id), expected=DOC_ID_PATTERN.pattern))
                 continue
             if not isinstance(text, str) or not text.strip():
-                self.problems.append(Problem("E102", "record has no text", file=name, position=position,
-                                             hint="give every record a non-empty string `text`"))
+                self.problems.append(problem("E102:record", file=name, position=position))
                 continue
             meta = {k: row[k] for k in INPUT_METADATA if isinstance(row.get(k), str) and row[k].strip()}
             yield Document(doc_id=doc_id, source_file=f"{source}#{position}",
@@ -160,8 +144,7 @@ class Ingest:
                 self.problems.extend(exc.problems)
                 self.stats.counts[f"refused_{exc.problems[0].code}"] += 1
             except OSError as exc:
-                self.problems.append(Problem("E109", f"cannot read file: {exc.strerror or exc}", file=rel(path),
-                                             hint="check that it exists and is readable"))
+                self.problems.append(problem("E109:records", file=rel(path), reason=exc.strerror or exc))
 
 
 SUFFIXES = (".txt", ".jsonl", ".parquet")
@@ -176,16 +159,13 @@ def _jsonl_rows(path: Path, name: str) -> Iterator[tuple[str, dict | Problem]]:
             try:
                 row = json.loads(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
-                yield f"line {n}", Problem("E101", "line is not valid UTF-8", file=name, position=f"line {n}, byte {exc.start}",
-                                           hint="re-encode the file as UTF-8")
+                yield f"line {n}", problem("E101:line", file=name, position=f"line {n}, byte {exc.start}")
                 continue
             except ValueError as exc:
-                yield f"line {n}", Problem("E110", f"line is not valid JSON: {str(exc)[:80]}", file=name,
-                                           position=f"line {n}", hint="one JSON object per line: {\"id\": ..., \"text\": ...}")
+                yield f"line {n}", problem("E110", file=name, position=f"line {n}", error=str(exc)[:80])
                 continue
             if not isinstance(row, dict):
-                yield f"line {n}", Problem("E110", "line is not a JSON object", file=name, position=f"line {n}",
-                                           hint="one JSON object per line: {\"id\": ..., \"text\": ...}")
+                yield f"line {n}", problem("E110:object", file=name, position=f"line {n}")
                 continue
             yield f"line {n}", row
 
@@ -196,8 +176,7 @@ def _parquet_rows(path: Path, name: str) -> Iterator[tuple[str, dict | Problem]]
     try:
         pf = pq.ParquetFile(path)
     except Exception as exc:  # not Parquet, truncated: pyarrow raises several types
-        yield "", Problem("E111", f"not a readable Parquet file: {str(exc)[:100]}", file=name,
-                          hint="write it with pyarrow/pandas, columns id and text")
+        yield "", problem("E111", file=name, error=str(exc)[:100])
         return
     n = 0
     columns = [c for c in ("id", "text", *INPUT_METADATA) if c in pf.schema_arrow.names]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..cache import NERCache
+from ..catalogue import problem
 from ..errors import Problem
 from ..io import source_sha256
 from ..nlp import parse as parse_module
@@ -24,6 +25,11 @@ from . import Counts, Stage
 
 if TYPE_CHECKING:
     from ..executors import Executor
+
+
+# a chunk while the executor works on it: the documents, the results the cache
+# already had (by position), and the positions still to compute
+Pending = tuple[list[Document], dict[int, dict], list[int]]
 
 
 def cache_salt(identity: ModelIdentity) -> dict[str, object]:
@@ -77,9 +83,7 @@ class NER(Stage[NERStats]):
         """spaCy refuses texts over ``nlp.max_length``; say so instead of crashing."""
         if len(doc.text) <= self.max_length:
             return True
-        self.problems.append(Problem(
-            "E106", f"document too long for the model ({len(doc.text):,} characters > {self.max_length:,})",
-            file=doc.where, hint="split the article into several files, or raise [model].max_length in corpus.toml"))
+        self.problems.append(problem("E106", file=doc.where, length=len(doc.text), limit=self.max_length))
         self.stats.counts["dropped_too_long"] += 1
         return False
 
@@ -91,7 +95,7 @@ class NER(Stage[NERStats]):
             for doc, result in zip(batch, self._store(batch, todo, computed, results)):
                 yield self.annotate(doc, result)
 
-    def _to_compute(self, chunks: Iterator[list[Document]]) -> Iterator[tuple[object, list[str], str]]:
+    def _to_compute(self, chunks: Iterator[list[Document]]) -> Iterator[tuple[Pending, list[str], str]]:
         """Per chunk: (what :meth:`_store` needs back, the texts the cache lacks, where)."""
         for batch in chunks:
             results: dict[int, dict] = {}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 
 from ..cache import Store
+from ..catalogue import error
 from ..errors import CorpusError, Problem
 from ..io import sha256_text, source_sha256
 from ..records import Document, Edit
@@ -97,10 +98,7 @@ class Normalizer(Stage[NormalizeStats]):
         doc.text_sha256 = sha256_text(doc.text)
         doc.edits = text.edits()
         if not re.search(r"\w", doc.text):
-            raise CorpusError(Problem(
-                "E103", "no article text left after normalization",
-                file=doc.where,
-                hint="the file holds only boilerplate or whitespace; remove it from the seeds folder"))
+            raise error("E103", file=doc.where)
         title = extract_title(doc.text)
         if title:
             meta["title"] = title

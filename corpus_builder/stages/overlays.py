@@ -13,6 +13,7 @@ from ..annotation.adjudication import Adjudication, adjudicate
 from ..annotation.apply import apply_metadata, apply_ops, ordered_ops
 from ..annotation.check import check_overlay, op_status
 from ..annotation.overlay import SPAN_KINDS, Overlay
+from ..catalogue import problem
 from ..errors import Problem
 from ..nlp.parse import merge_over_entities
 from ..records import Document
@@ -89,8 +90,8 @@ class Overlays(Stage[OverlayStats]):
         for ov in overlays:
             problems = check_overlay(ov, doc, self.labels)
             found.extend(problems)
-            if any(p.code in ("E410", "E411") for p in problems):
-                continue  # the whole file is unusable (written against another text)
+            if ov.text_sha256 != doc.text_sha256:
+                continue  # the whole file is unusable: written against another text (check_overlay said so)
             bad = {p.op_id for p in problems if p.severity == "error"}
             usable.append(replace(ov, ops=tuple(op for op in ov.ops if op.id not in bad)))
             self.stats.statuses += [OpStatus(ov.file, op.id, op.kind, op_status(op, doc.model_entities))
@@ -150,9 +151,8 @@ class Overlays(Stage[OverlayStats]):
     def _unknown_documents(self) -> list[Problem]:
         problems = [p for doc_id, ovs in sorted(self.by_doc.items()) if doc_id not in self.seen
                     for ov in ovs for p in check_overlay(ov, None, self.labels)]
-        problems += [Problem("E410", "unknown doc_id", file=adj.file, position="/doc_id", found=doc_id,
-                             hint="name a document of the seeds folder") for doc_id, adj in sorted(self.adjudications.items())
-                     if doc_id not in self.seen]
+        problems += [problem("E410:adjudication", file=adj.file, position="/doc_id", found=doc_id)
+                     for doc_id, adj in sorted(self.adjudications.items()) if doc_id not in self.seen]
         return problems + self.link_problems()
 
     def link_problems(self) -> list[Problem]:
@@ -163,12 +163,8 @@ class Overlays(Stage[OverlayStats]):
         for (text, label), ids in sorted(self.links.items()):
             linked = sorted(i for i in ids if i is not None)
             if len(linked) > 1:
-                problems.append(Problem("W445", f"{label} {text!r} is linked to different ids", found=", ".join(linked),
-                                        severity="warning",
-                                        hint="fine if the mentions name different referents (Gaza the Strip, Gaza "
-                                             "the city); otherwise give every mention of one referent one kb_id"))
+                problems.append(problem("W445", found=", ".join(linked), label=label, text=text))
             elif linked and ids[None]:
-                problems.append(Problem("W446", f"{label} {text!r} is linked ({linked[0]}) in {ids[linked[0]]} places "
-                                                f"but not in {ids[None]}", severity="warning",
-                                        hint="add the kb_id to the ops of the other mentions"))
+                problems.append(problem("W446", label=label, text=text, kb_id=linked[0], linked=ids[linked[0]],
+                                        unlinked=ids[None]))
         return problems
