@@ -14,13 +14,16 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..catalogue import problem
 from ..errors import Problem, rel
 from ..io import sha256_bytes
 from ..records import Document, Entity, OpRef
-from .overlay import Op
 from .schema import pointer, validator
+
+if TYPE_CHECKING:
+    from .overlay import Op
 
 FOLDER = "adjudication"
 SCHEMA_FILE = "adjudication.schema.json"
