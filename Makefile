@@ -15,19 +15,29 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,dask,bench]'
 	touch $@
 
-# a second environment with the oldest supported `datasets` (3.6) and cffconvert
-# (which needs jsonschema<4): the tests load the release and validate CITATION.cff with it
+# one environment per other supported major version of `datasets` (5.x is .venv's):
+# the tests load the release with each. 3.6 also carries cffconvert (which needs
+# jsonschema<4), with which the tests validate CITATION.cff.
 COMPAT := .venv-compat
 $(COMPAT)/.installed:
 	$(PYTHON) -m venv $(COMPAT)
 	$(COMPAT)/bin/python -m pip install --quiet "datasets==3.6.0" "cffconvert==2.0.0"
 	touch $@
 
+.venv-compat-%/.installed:
+	$(PYTHON) -m venv .venv-compat-$*
+	.venv-compat-$*/bin/python -m pip install --quiet "datasets==$(DATASETS_$*)"
+	touch $@
+
+DATASETS_2 := 2.21.0
+DATASETS_4 := 4.8.5
+COMPAT_ALL := $(COMPAT)/.installed .venv-compat-2/.installed .venv-compat-4/.installed
+
 dataset: $(VENV)/.installed
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/corpus-builder build
 
-test: $(VENV)/.installed $(COMPAT)/.installed
+test: $(VENV)/.installed $(COMPAT_ALL)
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest
 
 clean-venv:
-	rm -rf $(VENV) $(COMPAT)
+	rm -rf $(VENV) $(COMPAT) .venv-compat-2 .venv-compat-4

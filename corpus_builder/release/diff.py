@@ -93,6 +93,20 @@ def _features(release: Release) -> dict[str, Any]:
     return {info["config_name"]: info["features"] for info in release.card.get("dataset_info", [])}
 
 
+def _sequences(features: list[dict[str, Any]]) -> list[str]:
+    return [f["name"] for f in features if "sequence" in f]
+
+
+def _as_lists(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The features with ``sequence:`` read as ``list:`` (same data; the card's YAML
+    decides only how `datasets` before 4.0 types it)."""
+    return [{("list" if k == "sequence" else k): v for k, v in f.items()} for f in features]
+
+
+def _default_config(release: Release) -> str | None:
+    return next((c["config_name"] for c in release.card.get("configs", []) if c.get("default")), None)
+
+
 def diff_releases(old_folder: Path, new_folder: Path) -> ReleaseDiff:
     a, b = read_release(old_folder), read_release(new_folder)
     out = ReleaseDiff(a.manifest["version"], b.manifest["version"])
@@ -108,8 +122,18 @@ def diff_releases(old_folder: Path, new_folder: Path) -> ReleaseDiff:
     fa, fb = _features(a), _features(b)
     for config in sorted(fa.keys() | fb.keys()):
         if fa.get(config) != fb.get(config):
-            out.feature_changes.append(f"config {config!r}: features changed" if config in fa and config in fb
-                                       else f"config {config!r} {'added' if config in fb else 'removed'}")
+            if config not in fa or config not in fb:
+                out.feature_changes.append(f"config {config!r} {'added' if config in fb else 'removed'}")
+                continue
+            if _as_lists(fa[config]) != _as_lists(fb[config]):
+                out.feature_changes.append(f"config {config!r}: features changed")
+            else:  # same data; how `datasets` < 4.0 types the scalar lists changes
+                now = ", ".join(_sequences(fb[config])) or "none"
+                out.feature_changes.append(f"config {config!r}: scalar lists declared as `sequence` now: {now} "
+                                           "(datasets < 4.0 loads these as Sequence features, the others as lists)")
+    if _default_config(a) != _default_config(b):  # `load_dataset(path)` without a name changes
+        out.feature_changes.append(f"default config {_default_config(a)!r} -> {_default_config(b)!r}: "
+                                   f"load_dataset(path) without a config name now gives {_default_config(b)!r}")
     if a.labels != b.labels:
         out.feature_changes.append(f"label set changed: {a.labels} -> {b.labels}")
     if a.manifest.get("schema_version") != b.manifest.get("schema_version"):

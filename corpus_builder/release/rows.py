@@ -18,6 +18,24 @@ from datasets import ClassLabel, Features, List, Value
 from ..records import Document
 
 
+DEFAULT_CONFIG = "ner"  # what `load_dataset(path)` gives without a config name: training-ready rows
+
+
+def card_features(features: Features) -> list[dict[str, Any]]:
+    """The features as the card's YAML states them. A list of scalars is written as
+    ``sequence:``, which every `datasets` from 2.x to 5.x reads as a sequence feature
+    (``features['ner_tags'].feature.names`` works everywhere; ``list:`` gives a plain
+    Python list before 4.0); a list of structs keeps ``list:``, which loads as a list of
+    dicts everywhere (``sequence:`` of a struct would be a dict of lists before 4.0)."""
+    out = []
+    for entry in features._to_yaml_list():
+        inner = entry.get("list")
+        if inner is not None and not isinstance(inner, list):  # a dtype name or a class_label
+            entry = {("sequence" if k == "list" else k): v for k, v in entry.items()}
+        out.append(entry)
+    return out
+
+
 def iob_names(labels: Sequence[str]) -> list[str]:
     return ["O"] + [f"{p}-{label}" for label in labels for p in ("B", "I")]
 

@@ -25,7 +25,7 @@ from .croissant import write_croissant
 from .folder import write_checksums
 from .manifest import manifest
 from .prose import render
-from .rows import document_features, document_row, ner_features, ner_rows
+from .rows import DEFAULT_CONFIG, card_features, document_features, document_row, ner_features, ner_rows
 from .stats import ReleaseStats
 
 if TYPE_CHECKING:
@@ -143,10 +143,10 @@ class ReleaseWriter:
             splits = [self.writers[(name, split)].close() for split in SPLITS]
             card_configs.append({
                 "config_name": name,
-                **({"default": True} if name == "documents" else {}),
+                **({"default": True} if name == DEFAULT_CONFIG else {}),
                 "data_files": [{"split": s, "path": f"data/{name}/{s}-*.parquet"} for s in SPLITS],
             })
-            infos.append({"config_name": name, "features": features._to_yaml_list(),
+            infos.append({"config_name": name, "features": card_features(features),
                           "splits": [{k: s[k] for k in ("name", "num_bytes", "num_examples")} for s in splits],
                           "download_size": sum(s["download"] for s in splits),
                           "dataset_size": sum(s["num_bytes"] for s in splits)})
