@@ -132,7 +132,8 @@ def test_brat_round_trip(exported, release_rows, release_dir, split):
 def test_export_json_pins_release_and_files(exported, release_dir, name):
     record = json.loads((exported[name] / "export.json").read_text("utf-8"))
     sums = dict(line.split("  ")[::-1] for line in (release_dir / "SHA256SUMS").read_text("utf-8").splitlines())
-    assert record["release"] == {"name": "un-gaza-news-ner", "version": release_dir.name,
+    name_ = json.loads((release_dir / "manifest.json").read_text("utf-8"))["name"]
+    assert record["release"] == {"name": name_, "version": release_dir.name,
                                  "sha256sums": sha256_file(release_dir / "SHA256SUMS")}
     assert record["format"] == name and record["splits"] == list(SPLITS)
     assert "manifest.json" in record["read"] and all(sums[f] == d for f, d in record["read"].items())
