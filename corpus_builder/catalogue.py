@@ -335,6 +335,9 @@ ENTRIES = (
           "written in the format)"),
     Entry("E723", USAGE, "the release has no {split} split", "pass --split with one of: {splits}",
           "`export --split` names a split with no Parquet files in the release"),
+    Entry("E724", USAGE, "the export would be written inside the release {release}",
+          "pass --out a folder outside the release: a release folder is immutable",
+          "`export --out` is the release folder or a folder inside it"),
 
     # --- E8xx: `publish` -------------------------------------------------------------------------
     Entry("E801", USAGE, "repo id must look like OWNER/NAME", "pass --repo-id your-user/un-gaza-news-ner",

@@ -169,6 +169,12 @@ def test_format_config_that_makes_no_sense_is_a_usage_error(release_dir, tmp_pat
     assert not any(tmp_path.iterdir())
 
 
+def test_out_inside_the_release_is_refused(release_copy):
+    r = cli("export", str(release_copy), "--format", "conll", "--out", str(release_copy / "conll"))
+    assert r.returncode == 2 and "[E724]" in r.stderr, r.stderr
+    assert not (release_copy / "conll").exists()
+
+
 def test_altered_release_is_refused(release_copy, tmp_path):
     shard = release_copy / "data" / "ner" / "train-00000-of-00001.parquet"
     shard.write_bytes(shard.read_bytes()[:-1] + b"\0")

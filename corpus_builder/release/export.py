@@ -84,11 +84,13 @@ def export(release: Path, fmt: str, out: Path, config: str | None = None,
     if config not in module.CONFIGS:
         raise error("E720", format=fmt, config=config, configs=" or ".join(configs(fmt)))
     checked = CheckedRelease(release)
+    out = Path(out)
+    if out.resolve().is_relative_to(checked.folder.resolve()):
+        raise error("E724", file=rel(out), release=rel(checked.folder))
     reads = module.CONFIGS[config]
     present = [s for s in SPLITS if checked.shards(reads[0], s)]
     if split is not None and split not in present:
         raise error("E723", file=rel(checked.folder), split=split, splits=", ".join(present) or "none")
-    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name in [split] if split else present:

@@ -48,6 +48,6 @@ def document_lines(split: Split) -> list[dict[str, Any]]:
 def write(split: Split, config: str, out: Path) -> list[Path]:
     lines = sentence_lines(split) if config == "ner" else document_lines(split)
     path = out / f"{split.name}.jsonl"
-    path.write_text("".join(json.dumps(x, ensure_ascii=False, sort_keys=False) + "\n" for x in lines),
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines),
                     encoding="utf-8", newline="\n")
     return [path]
