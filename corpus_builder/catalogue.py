@@ -285,7 +285,7 @@ ENTRIES = (
           "run `corpus-builder release --bump {required}`",
           "the changes since the current release need a bigger version bump than the one asked for"),
 
-    # --- E7xx: `verify` and `diff` ----------------------------------------------------------------
+    # --- E7xx: `verify`, `diff` and `export` -------------------------------------------------------
     Entry("E701", USAGE, "not a readable release: {error_type}: {error}",
           "pass a release folder such as dist/1.0.0",
           "a folder given as a release lacks, or cannot parse, its manifest, card or document files"),
@@ -323,6 +323,21 @@ ENTRIES = (
           "a released Parquet file (or its footer) cannot be read",
           variants={"metadata": Wording("cannot read Parquet metadata: {error}",
                                         "a file is damaged; restore the release from its tag")}),
+    Entry("E720", USAGE, "{format} does not export the {config} config", "pass --config {configs}",
+          "`export`: the format cannot be written from that config (CoNLL is token rows, brat and spaCy "
+          "whole documents)"),
+    Entry("E721", INVALID, "file differs from its sha256 in SHA256SUMS: the release was altered",
+          "restore the release from its tag (or rebuild it), then export again",
+          "`export`: a release file it reads does not have the sha256 SHA256SUMS lists"),
+    Entry("E722", INVALID, "the release's rows do not fit together: {detail}",
+          "run `corpus-builder verify` on the release and restore it from its tag",
+          "`export`: a document's tokens, sentences and entities disagree with its text (or a token cannot be "
+          "written in the format)"),
+    Entry("E723", USAGE, "the release has no {split} split", "pass --split with one of: {splits}",
+          "`export --split` names a split with no Parquet files in the release"),
+    Entry("E724", USAGE, "the export would be written inside the release {release}",
+          "pass --out a folder outside the release: a release folder is immutable",
+          "`export --out` is the release folder or a folder inside it"),
 
     # --- E8xx: `publish` -------------------------------------------------------------------------
     Entry("E801", USAGE, "repo id must look like OWNER/NAME", "pass --repo-id your-user/un-gaza-news-ner",
@@ -413,7 +428,7 @@ RANGES = {
     "4": "overlays, adjudication and rebase",
     "5": "writing a release",
     "6": "versions and `release`",
-    "7": "`verify` and `diff`",
+    "7": "`verify`, `diff` and `export`",
     "8": "`publish`",
     "9": "Dask",
 }

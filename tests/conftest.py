@@ -104,3 +104,36 @@ def write_overlay(folder: Path, overlay: dict) -> Path:
     path = folder / f"{overlay['doc_id']}.{overlay['annotator']}.json"
     path.write_text(json.dumps(overlay, indent=2, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+# --- export (tests/test_export.py) ---------------------------------------------------------
+
+EXPORTS = {"spacy": "documents", "conll": "ner", "jsonl": "ner", "jsonl-documents": "documents", "brat": "documents"}
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory: pytest.TempPathFactory, release_dir: Path) -> dict[str, Path]:
+    """The current release exported once in every format (and config), by name -> folder."""
+    from corpus_builder.release.export import export
+
+    root = tmp_path_factory.mktemp("export")
+    for name, config in EXPORTS.items():
+        export(release_dir, name.partition("-")[0], root / name, config=config)
+    return {name: root / name for name in EXPORTS}
+
+
+@pytest.fixture(scope="session")
+def release_rows(release_dir: Path) -> dict[str, dict[str, list[dict]]]:
+    """config -> split -> rows of the current release, read with pyarrow alone."""
+    import pyarrow.parquet as pq
+
+    return {config: {split: [r for p in sorted((release_dir / "data" / config).glob(f"{split}-*.parquet"))
+                              for r in pq.read_table(p).to_pylist()]
+                     for split in ("train", "validation", "test")}
+            for config in ("documents", "ner")}
+
+
+@pytest.fixture()
+def release_copy(tmp_path: Path, release_dir: Path) -> Path:
+    """A writable copy of the current release, to alter."""
+    return Path(shutil.copytree(release_dir, tmp_path / release_dir.name))
