@@ -97,3 +97,34 @@ def test_the_cards_loading_snippets_run(major: str, release: Path, tmp_path: Pat
         result = run(python, probe, cwd=tmp_path)
         assert result.returncode == 0, result.stderr[-2000:]
         assert json.loads(result.stdout.strip().splitlines()[-1])["tags"] == iob_names(manifest["model"]["labels"])
+
+
+# The dataset logic of transformers' examples/pytorch/token-classification/run_ner.py,
+# with no --dataset_config_name, --text_column_name or --label_column_name given
+# (task_name "ner"): what `python run_ner.py --dataset_name dist/<version>` does first.
+RUN_NER = """
+import json, sys
+from datasets import ClassLabel, load_dataset
+raw_datasets = load_dataset(sys.argv[1], None)
+column_names = raw_datasets["train"].column_names
+features = raw_datasets["train"].features
+text_column_name = "tokens" if "tokens" in column_names else column_names[0]
+label_column_name = "ner_tags" if "ner_tags" in column_names else column_names[1]
+labels_are_int = isinstance(features[label_column_name].feature, ClassLabel)
+label_list = features[label_column_name].feature.names if labels_are_int else None
+print(json.dumps({"text": text_column_name, "label": label_column_name, "int": labels_are_int,
+                  "labels": label_list, "splits": sorted(raw_datasets)}))
+"""
+
+
+@pytest.mark.parametrize("major", sorted(ENVIRONMENTS))
+def test_transformers_run_ner_reads_the_default_config(major: str, release: Path):
+    python = ENVIRONMENTS[major]
+    if not python.exists():
+        pytest.skip(f"no datasets {major}.x environment at {python.parent.parent}: run `make test` to create it")
+    result = run(python, RUN_NER, str(release), cwd=release)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    manifest = json.loads((release / "manifest.json").read_text("utf-8"))
+    assert out == {"text": "tokens", "label": "ner_tags", "int": True,
+                   "labels": iob_names(manifest["model"]["labels"]), "splits": ["test", "train", "validation"]}
