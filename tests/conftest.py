@@ -104,3 +104,13 @@ def write_overlay(folder: Path, overlay: dict) -> Path:
     path = folder / f"{overlay['doc_id']}.{overlay['annotator']}.json"
     path.write_text(json.dumps(overlay, indent=2, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def model_predictions(tmp_path_factory: pytest.TempPathFactory, release_dir: Path):
+    """The pinned model scored on the test split of the committed release, and its
+    predictions written as JSONL (``evaluate --model ... --write-predictions``)."""
+    from corpus_builder.actions.evaluate import run_evaluation
+
+    path = tmp_path_factory.mktemp("evaluate") / "predictions.jsonl"
+    return run_evaluation(release_dir, model=MODEL, split="test", write=path), path
