@@ -16,6 +16,10 @@ sums credits over labels; macro is the mean over the labels present in gold or
 predictions (seqeval's convention). Recall by gold ``source`` uses the all-label
 pairing (precision has no gold source).
 
+Where nervaluate pairs spans in prediction order (a wrong-label prediction seen
+first takes a gold entity that a later same-label one overlaps too), the pairings
+here are order-independent; the figures agree otherwise (tests/test_evaluate.py).
+
 Intervals: documents are resampled with replacement ``bootstrap`` times from a
 seeded generator; each statistic's 2.5th and 97.5th percentiles are its 95%
 interval. Counts are summed as integers (credits in half units), so the figures
