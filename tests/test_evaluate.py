@@ -134,6 +134,18 @@ def test_one_document_gives_zero_width_intervals():
                 assert est.low == est.value == est.high
 
 
+def test_a_label_is_scored_only_in_resamples_that_hold_it():
+    """TIME is in one of two documents, always right: resamples without it say nothing
+    about TIME (not 0), so its interval is [1, 1]."""
+    docs = [EvalDoc("a", ((0, 4, "TIME"), (5, 9, "GPE")), ("model", "model"), ((0, 4, "TIME"), (5, 9, "ORG"))),
+            EvalDoc("b", ((0, 4, "GPE"),), ("manual",), ((0, 4, "GPE"),))]
+    ev = evaluate(docs, bootstrap=500, seed=1)
+    assert ev.scores["strict"]["TIME"].f1 == ev.scores["strict"]["TIME"].precision
+    assert (ev.scores["strict"]["TIME"].f1.low, ev.scores["strict"]["TIME"].f1.high) == (1, 1)
+    assert (ev.sources["strict"]["manual"].recall.low, ev.sources["strict"]["manual"].recall.high) == (1, 1)
+    assert ev.scores["strict"]["micro"].f1.low < ev.scores["strict"]["micro"].f1.high
+
+
 def test_document_order_does_not_change_the_figures():
     docs = corpus()
     a, b = evaluate(docs, bootstrap=0), evaluate(docs[::-1], bootstrap=0)

@@ -22,12 +22,14 @@ here are order-independent; the figures agree otherwise (tests/test_evaluate.py)
 
 Intervals: documents are resampled with replacement ``bootstrap`` times from a
 seeded generator; each statistic's 2.5th and 97.5th percentiles are its 95%
-interval. Counts are summed as integers (credits in half units), so the figures
+interval, over the resamples where it is defined (a label's figures over those
+holding that label on either side, a source's recall over those holding its gold). Counts are summed as integers (credits in half units), so the figures
 do not depend on document order or on floating-point summation order.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -163,8 +165,13 @@ def _statistics(sums: np.ndarray, labels: int, sources: int) -> dict[str, np.nda
     n = present.sum(axis=-1)
     macro = {k: _ratio((x[..., 1:] * present).sum(axis=-1), n) for k, x in (("p", p), ("r", r), ("f", f))}
     src = sums[..., split:].reshape(*lead, len(SCHEMAS), sources, 2)
-    return {"p": p, "r": r, "f": f, "macro_p": macro["p"], "macro_r": macro["r"], "macro_f": macro["f"],
-            "source_r": _ratio(src[..., 0] / 2, src[..., 1])}
+    stats = {"p": p, "r": r, "f": f, "macro_p": macro["p"], "macro_r": macro["r"], "macro_f": macro["f"],
+             "source_r": _ratio(src[..., 0] / 2, src[..., 1])}
+    # where a figure is about nothing (a label absent from both sides, a source with no gold)
+    label_defined = (predicted + gold) > 0
+    defined = {"p": label_defined, "r": label_defined, "f": label_defined, "macro_p": n > 0, "macro_r": n > 0,
+               "macro_f": n > 0, "source_r": src[..., 1] > 0}
+    return {k: np.where(defined[k], v, np.nan) for k, v in stats.items()}
 
 
 def _resample_sums(matrix: np.ndarray, bootstrap: int, seed: int) -> np.ndarray:
@@ -199,15 +206,18 @@ def evaluate(docs: Sequence[EvalDoc], *, bootstrap: int = 1000, seed: int = 0) -
     matrix = np.array([[c.get(col, 0) for col in columns] for c in per_doc], dtype=np.int64)
 
     point = _statistics(matrix.sum(axis=0), len(labels), len(sources))
+    low, high = point, point
     if bootstrap:
         boot = _statistics(_resample_sums(matrix.astype(np.float64), bootstrap, seed), len(labels), len(sources))
-        low = {k: np.percentile(v, 2.5, axis=0) for k, v in boot.items()}
-        high = {k: np.percentile(v, 97.5, axis=0) for k, v in boot.items()}
-    else:
-        low = high = point
+        with warnings.catch_warnings():  # a figure undefined in every resample: its interval is the point
+            warnings.simplefilter("ignore", RuntimeWarning)
+            low = {k: np.nanpercentile(v, 2.5, axis=0) for k, v in boot.items()}
+            high = {k: np.nanpercentile(v, 97.5, axis=0) for k, v in boot.items()}
 
     def est(name: str, *at: int) -> Estimate:
-        return Estimate(float(point[name][at]), float(low[name][at]), float(high[name][at]))
+        value = float(np.nan_to_num(point[name][at]))  # nothing to score: 0, as seqeval's zero_division=0
+        lo, hi = float(low[name][at]), float(high[name][at])
+        return Estimate(value, value if np.isnan(lo) else lo, value if np.isnan(hi) else hi)
 
     totals = matrix.sum(axis=0)
     counts = {col: int(v) for col, v in zip(columns, totals)}
