@@ -352,6 +352,9 @@ ENTRIES = (
     Entry("E736", INVALID, "predicted entities overlap",
           "keep at most one entity over any character",
           "two predicted spans of one document overlap"),
+    Entry("E737", USAGE, "cannot write predictions: {error_type}: {error}",
+          "pass --write-predictions a path in an existing, writable folder",
+          "the `--write-predictions` file cannot be written"),
 
     # --- E8xx: `publish` -------------------------------------------------------------------------
     Entry("E801", USAGE, "repo id must look like OWNER/NAME", "pass --repo-id your-user/un-gaza-news-ner",

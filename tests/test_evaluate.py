@@ -17,7 +17,7 @@ from seqeval.metrics import classification_report
 from seqeval.scheme import IOB2
 
 from conftest import MODEL, cli
-from corpus_builder.actions.evaluate import read_gold, read_predictions, run_evaluation
+from corpus_builder.actions.evaluate import read_gold, read_predictions, run_evaluation, write_predictions
 from corpus_builder.errors import CorpusError, ExitCode
 from corpus_builder.io import json_text
 from corpus_builder.quality.evaluate import SCHEMAS, EvalDoc, evaluate
@@ -238,6 +238,10 @@ def test_usage_errors(tmp_path: Path, release_dir: Path):
             run_evaluation(release_dir, **kwargs)
         assert codes(exc) == [code] and exc.value.exit_code == ExitCode.USAGE, kwargs
     assert not (tmp_path / "w.jsonl").exists()
+    with pytest.raises(CorpusError) as exc:
+        gold = read_gold(release_dir, "test")
+        write_predictions(tmp_path / "no-such-folder" / "w.jsonl", gold, {d["doc_id"]: [] for d in gold.documents})
+    assert codes(exc) == ["E737"] and exc.value.exit_code == ExitCode.USAGE
 
 
 def test_cli_errors_are_one_line_each_with_exit_codes(tmp_path: Path, release_dir: Path):

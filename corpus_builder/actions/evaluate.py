@@ -167,7 +167,10 @@ def write_predictions(path: Path, gold: Gold, predictions: Predictions) -> None:
                          "entities": [{"start": s, "end": e, "label": label}
                                       for s, e, label in sorted(predictions[d["doc_id"]])]}, ensure_ascii=False)
              for d in gold.documents]
-    atomic_write(Path(path), "".join(line + "\n" for line in lines).encode("utf-8"))
+    try:
+        atomic_write(Path(path), "".join(line + "\n" for line in lines).encode("utf-8"))
+    except OSError as exc:
+        raise error("E737", file=rel(path), error_type=type(exc).__name__, error=str(exc)[:120]) from None
 
 
 def run_evaluation(folder: Path, *, model: str | None = None, predictions: Path | None = None,
