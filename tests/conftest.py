@@ -137,3 +137,13 @@ def release_rows(release_dir: Path) -> dict[str, dict[str, list[dict]]]:
 def release_copy(tmp_path: Path, release_dir: Path) -> Path:
     """A writable copy of the current release, to alter."""
     return Path(shutil.copytree(release_dir, tmp_path / release_dir.name))
+
+
+@pytest.fixture(scope="session")
+def model_predictions(tmp_path_factory: pytest.TempPathFactory, release_dir: Path):
+    """The pinned model scored on the test split of the committed release, and its
+    predictions written as JSONL (``evaluate --model ... --write-predictions``)."""
+    from corpus_builder.actions.evaluate import run_evaluation
+
+    path = tmp_path_factory.mktemp("evaluate") / "predictions.jsonl"
+    return run_evaluation(release_dir, model=MODEL, split="test", write=path), path

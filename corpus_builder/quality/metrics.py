@@ -193,6 +193,20 @@ def relaxed_matches(a: Sequence[Span], b: Sequence[Span]) -> list[tuple[Span, Sp
     return sorted((sa[i], sb[j]) for i, j in _greedy(sa, sb, same_label=True))
 
 
+def boundary_matches(a: Sequence[Span], b: Sequence[Span]) -> list[tuple[Span, Span]]:
+    """One-to-one pairs of spans with equal start and end, any labels (equal labels
+    paired first), sorted."""
+    return sorted(_boundary_pairs(_spans(a), _spans(b))[0])
+
+
+def partial_matches(a: Sequence[Span], b: Sequence[Span]) -> tuple[list[tuple[Span, Span]], list[tuple[Span, Span]]]:
+    """The SemEval'13 partial pairing, labels ignored: pairs with equal boundaries,
+    then one-to-one overlapping pairs of the rest (greedy, see module docstring)."""
+    same, rest_a, rest_b = _boundary_pairs(_spans(a), _spans(b))
+    overlapping = sorted((rest_a[i], rest_b[j]) for i, j in _greedy(rest_a, rest_b, same_label=False))
+    return sorted(same), overlapping
+
+
 # --- agreement ------------------------------------------------------------------
 
 def _kappa(pairs: Sequence[tuple[object, object]]) -> float | None:
