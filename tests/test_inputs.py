@@ -84,7 +84,7 @@ def test_shards_load_and_bytes_do_not_depend_on_processes(tmp_path: Path, monkey
     ds = datasets.load_dataset(str(one.release), "ner")
     manifest = json.loads((one.release / "manifest.json").read_text())
     assert sum(ds[s].num_rows for s in ds) == manifest["counts"]["sentences"]
-    docs = datasets.load_dataset(str(one.release))
+    docs = datasets.load_dataset(str(one.release), "documents")
     assert [r["doc_id"] for r in docs["train"]] == manifest["counts"]["splits"]["train"]["doc_ids"]
     # the same rows as the committed single-shard release, in the same order
     committed = pq.read_table(ROOT / "dist" / manifest["version"] / "data" / "ner" / "train-00000-of-00001.parquet")

@@ -53,9 +53,10 @@ def test_load_dataset_offline_gives_three_splits_with_class_labels(release_dir, 
     assert "PERSON" in label.names or "B-PERSON" in label.names
 
 
-def test_default_config_is_documents(release_dir):
+def test_default_config_is_ner_and_documents_loads_by_name(release_dir):
     ds = datasets.load_dataset(str(release_dir), split="validation")
-    assert "entities" in ds.column_names
+    assert {"tokens", "ner_tags"} <= set(ds.column_names) and "entities" not in ds.column_names
+    assert "entities" in datasets.load_dataset(str(release_dir), "documents", split="validation").column_names
 
 
 def documents(release_dir: Path) -> list[dict]:
@@ -104,8 +105,16 @@ def test_entities_edits_and_tags_are_consistent(release_dir):
 def test_card_dataset_info_matches_the_files(release_dir):
     meta = card_yaml(release_dir)
     assert meta["license"] == "other" and meta["license_name"] and meta["license_link"]
-    assert [c["config_name"] for c in meta["configs"]] == ["documents", "ner"]
-    assert "sequence:" not in (release_dir / "README.md").read_text()
+    assert [(c["config_name"], c.get("default", False)) for c in meta["configs"]] == [("documents", False), ("ner", True)]
+    declared = {(info["config_name"], f["name"]): "sequence" if "sequence" in f else "list" if "list" in f else "value"
+                for info in meta["dataset_info"] for f in info["features"]}
+    # scalar lists as `sequence` (ClassLabel names on every datasets), lists of structs as `list` (dicts everywhere)
+    assert {k: v for k, v in declared.items() if v != "value"} == {
+        ("documents", "agencies"): "sequence", ("documents", "image_credits"): "sequence",
+        ("documents", "metadata_sources"): "list", ("documents", "edits"): "list",
+        ("documents", "sentences"): "list", ("documents", "entities"): "list",
+        ("ner", "tokens"): "sequence", ("ner", "token_starts"): "sequence", ("ner", "token_ends"): "sequence",
+        ("ner", "ner_tags"): "sequence"}
     for info in meta["dataset_info"]:
         for split in info["splits"]:
             table = pq.read_table(release_dir / "data" / info["config_name"] / f"{split['name']}-00000-of-00001.parquet")
