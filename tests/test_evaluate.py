@@ -387,3 +387,21 @@ def test_ent_type_does_not_depend_on_prediction_order_unlike_nervaluate():
         ev = evaluate([EvalDoc("d", ((0, 13, "TIME"),), ("model",), predicted)], bootstrap=0)
         assert figures(ev.scores["ent_type"]["micro"]) == pytest.approx(
             (reversed_order.precision, reversed_order.recall, reversed_order.f1))
+
+
+def test_seqeval_on_the_conll_export_agrees_with_evaluate(model_predictions, release_dir: Path, exported):
+    """The CoNLL file a user gets from `export --format conll`, scored by seqeval against
+    the same predictions, gives exactly evaluate's strict figures."""
+    result, path = model_predictions
+    gold = read_gold(release_dir, "test")
+    predicted = read_predictions(path, gold)
+    sentences: list[list[tuple[str, str]]] = []
+    for block in (exported["conll"] / "test.conll").read_text("utf-8").split("\n\n"):
+        lines = [line.split(" ") for line in block.splitlines() if line and not line.startswith("-DOCSTART-")]
+        if lines:
+            sentences.append([(words[0], words[-1]) for words in lines])
+    rows = [r for f in sorted((release_dir / "data" / "ner").glob("test-*.parquet")) for r in pq.read_table(f).to_pylist()]
+    assert [[w for w, _ in s] for s in sentences] == [r["tokens"] for r in rows]  # the export's tokens, in order
+    y_true = [[tag for _, tag in s] for s in sentences]
+    y_pred = [iob2(r, predicted[r["doc_id"]]) for r in rows]
+    assert_seqeval_agrees(y_true, y_pred, result.evaluation)
