@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,11 @@ def source_sha256(module_file: str | Path) -> str:
 def json_text(obj: Any) -> str:
     """The project's one JSON layout: 2-space indent, UTF-8 as is, final newline."""
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def jsonl_text(rows: Iterable[Any]) -> str:
+    """JSON Lines: one compact object per line, UTF-8 as is, each line ended."""
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
 def write_json(path: Path, obj: Any, atomic: bool = False) -> None:

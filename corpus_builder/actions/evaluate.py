@@ -18,7 +18,7 @@ from typing import Any
 from ..catalogue import error, problem
 from ..config import SPLITS
 from ..errors import Problem, rel
-from ..io import atomic_write
+from ..io import atomic_write, jsonl_text
 from ..quality.evaluate import EvalDoc, Evaluation, evaluate as score, label_table, schema_table, source_table
 from ..quality.metrics import Span
 from ..release.read import read_release
@@ -163,12 +163,11 @@ def read_predictions(path: Path, gold: Gold) -> Predictions:
 def write_predictions(path: Path, gold: Gold, predictions: Predictions) -> None:
     """Predictions in the format :func:`read_predictions` reads (release order, spans
     sorted), written atomically."""
-    lines = [json.dumps({"doc_id": d["doc_id"],
-                         "entities": [{"start": s, "end": e, "label": label}
-                                      for s, e, label in sorted(predictions[d["doc_id"]])]}, ensure_ascii=False)
-             for d in gold.documents]
+    rows = ({"doc_id": d["doc_id"], "entities": [{"start": s, "end": e, "label": label}
+                                                  for s, e, label in sorted(predictions[d["doc_id"]])]}
+            for d in gold.documents)
     try:
-        atomic_write(Path(path), "".join(line + "\n" for line in lines).encode("utf-8"))
+        atomic_write(Path(path), jsonl_text(rows).encode("utf-8"))
     except OSError as exc:
         raise error("E737", file=rel(path), error_type=type(exc).__name__, error=str(exc)[:120]) from None
 

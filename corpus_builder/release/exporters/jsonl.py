@@ -5,10 +5,10 @@ Label and tag names, never ClassLabel ids, so a line reads on its own."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from ...io import jsonl_text
 from . import Split, mismatch
 
 CONFIGS = {"ner": ("ner", "documents"), "documents": ("documents",)}
@@ -48,6 +48,5 @@ def document_lines(split: Split) -> list[dict[str, Any]]:
 def write(split: Split, config: str, out: Path) -> list[Path]:
     lines = sentence_lines(split) if config == "ner" else document_lines(split)
     path = out / f"{split.name}.jsonl"
-    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines),
-                    encoding="utf-8", newline="\n")
+    path.write_text(jsonl_text(lines), encoding="utf-8", newline="\n")
     return [path]
