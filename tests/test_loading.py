@@ -59,16 +59,26 @@ def release(fresh_build) -> Path:
     return fresh_build.release
 
 
-@pytest.mark.parametrize("major", sorted(ENVIRONMENTS))
-def test_loads_training_ready_on_every_datasets_major_version(major: str, release: Path):
-    python = ENVIRONMENTS[major]
-    if not python.exists():
-        pytest.skip(f"no datasets {major}.x environment at {python.parent.parent}: run `make test` to create it")
-    result = run(python, CHECK, str(release), cwd=release)
+@pytest.fixture(params=sorted(ENVIRONMENTS))
+def python(request) -> Path:
+    """The interpreter of one `datasets` major version (skipped, with the reason, where absent)."""
+    path = ENVIRONMENTS[request.param]
+    if not path.exists():
+        pytest.skip(f"no datasets {request.param}.x environment at {path.parent.parent}: run `make test` to create it")
+    return path
+
+
+def output(python: Path, code: str, release: Path) -> dict:
+    """The JSON object ``code`` prints last, run on ``release`` with ``python``."""
+    result = run(python, code, str(release), cwd=release)
     assert result.returncode == 0, result.stderr[-2000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_loads_training_ready_on_every_datasets_major_version(python: Path, release: Path):
+    out = output(python, CHECK, release)
     manifest = json.loads((release / "manifest.json").read_text("utf-8"))
-    assert out["version"].split(".")[0] == major
+    assert python == ENVIRONMENTS[out["version"].split(".")[0]]  # the major version this environment stands for
     assert out["ner"]["tags"] == iob_names(manifest["model"]["labels"])
     assert out["ner"]["columns"][:2] == ["id", "doc_id"] and "tokens" in out["ner"]["columns"]
     assert out["ner"]["tokens"] in ("Sequence", "List")  # never a plain Python list
@@ -80,11 +90,7 @@ def test_loads_training_ready_on_every_datasets_major_version(major: str, releas
     assert out["documents"]["entity"] is None or "label" in out["documents"]["entity"]  # a dict per entity
 
 
-@pytest.mark.parametrize("major", sorted(ENVIRONMENTS))
-def test_the_cards_loading_snippets_run(major: str, release: Path, tmp_path: Path):
-    python = ENVIRONMENTS[major]
-    if not python.exists():
-        pytest.skip(f"no datasets {major}.x environment at {python.parent.parent}: run `make test` to create it")
+def test_the_cards_loading_snippets_run(python: Path, release: Path, tmp_path: Path):
     card = (release / "README.md").read_text("utf-8")
     snippets = card_snippets(card)
     assert len(snippets) == 2
@@ -117,14 +123,8 @@ print(json.dumps({"text": text_column_name, "label": label_column_name, "int": l
 """
 
 
-@pytest.mark.parametrize("major", sorted(ENVIRONMENTS))
-def test_transformers_run_ner_reads_the_default_config(major: str, release: Path):
-    python = ENVIRONMENTS[major]
-    if not python.exists():
-        pytest.skip(f"no datasets {major}.x environment at {python.parent.parent}: run `make test` to create it")
-    result = run(python, RUN_NER, str(release), cwd=release)
-    assert result.returncode == 0, result.stderr[-2000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+def test_transformers_run_ner_reads_the_default_config(python: Path, release: Path):
+    out = output(python, RUN_NER, release)
     manifest = json.loads((release / "manifest.json").read_text("utf-8"))
     assert out == {"text": "tokens", "label": "ner_tags", "int": True,
                    "labels": iob_names(manifest["model"]["labels"]), "splits": ["test", "train", "validation"]}

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from test_loading import RUN_NER, run
+from test_loading import RUN_NER, output
 
 from corpus_builder.release.rows import iob_names
 
@@ -63,9 +63,7 @@ def test_the_cards_transformers_command_reads_the_release(fresh_build):
     assert dataset == f"dist/{release.name}"
     # no config or column name: run_ner.py must find them on its own
     assert not {"--dataset_config_name", "--text_column_name", "--label_column_name"} & set(words)
-    result = run(Path(sys.executable), RUN_NER, str(release), cwd=release)
-    assert result.returncode == 0, result.stderr[-2000:]
-    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out = output(Path(sys.executable), RUN_NER, release)
     manifest = json.loads((release / "manifest.json").read_text("utf-8"))
     assert (out["text"], out["label"], out["int"]) == ("tokens", "ner_tags", True)
     assert out["labels"] == iob_names(manifest["model"]["labels"])
