@@ -104,3 +104,16 @@ def test_every_stage_has_its_own_module_and_the_build_help_names_it():
     for stage in ("ingest", "normalize", "dedup", "ner", "overlays", "splits"):
         assert (PACKAGE / "stages" / f"{stage}.py").is_file()
         assert f"stages/{stage}.py" in help_text.replace("\n", " ").replace("│", " ") or f"stages/{stage}.py" in help_text
+
+
+def test_no_module_imports_another_modules_private_names():
+    """A leading underscore means "this module's own": importing it elsewhere couples the
+    two modules behind the contract's back."""
+    found = []
+    for module in architecture.load_modules(PACKAGE):
+        for node in architecture.walk_imports(module.tree):
+            stmt = node[0]
+            if isinstance(stmt, architecture.ast.ImportFrom) and (stmt.level or (stmt.module or "").startswith(PACKAGE.name)):
+                found += [f"{module.name}: {alias.name}" for alias in stmt.names
+                          if alias.name.startswith("_") and not alias.name.startswith("__")]
+    assert found == []

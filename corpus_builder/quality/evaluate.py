@@ -37,7 +37,8 @@ from typing import Any
 
 import numpy as np
 
-from .metrics import ALL, Span, _num, _table, boundary_matches, exact_matches, partial_matches, relaxed_matches
+from .metrics import (ALL, Span, boundary_matches, exact_matches, figure, markdown_table, partial_matches,
+                      relaxed_matches)
 
 SCHEMAS = ("strict", "exact", "partial", "ent_type")
 MICRO, MACRO = "micro", "macro"
@@ -64,7 +65,7 @@ class Estimate:
         return [round(self.value, 4), round(self.low, 4), round(self.high, 4)]
 
     def cell(self) -> str:
-        return f"{_num(self.value)} [{_num(self.low)}, {_num(self.high)}]"
+        return f"{figure(self.value)} [{figure(self.low)}, {figure(self.high)}]"
 
 
 @dataclass(frozen=True)
@@ -244,14 +245,14 @@ def label_table(ev: Evaluation, schema: str = "strict") -> str:
     """One row per label, then micro and macro: P, R, F1 with their intervals."""
     rows = [[f"**{k}**" if k in (MICRO, MACRO) else k, r.precision.cell(), r.recall.cell(), r.f1.cell(),
              r.gold, r.predicted] for k, r in ev.scores[schema].items()]
-    return _table(["label", "P [95% CI]", "R [95% CI]", "F1 [95% CI]", "gold", "predicted"], "lrrrrr", rows)
+    return markdown_table(["label", "P [95% CI]", "R [95% CI]", "F1 [95% CI]", "gold", "predicted"], "lrrrrr", rows)
 
 
 def schema_table(ev: Evaluation) -> str:
     """Micro and macro P, R, F1 under each schema."""
     rows = [[schema, avg, r.precision.cell(), r.recall.cell(), r.f1.cell()]
             for schema in SCHEMAS for avg in (MICRO, MACRO) for r in [ev.scores[schema][avg]]]
-    return _table(["schema", "average", "P [95% CI]", "R [95% CI]", "F1 [95% CI]"], "llrrr", rows)
+    return markdown_table(["schema", "average", "P [95% CI]", "R [95% CI]", "F1 [95% CI]"], "llrrr", rows)
 
 
 def source_table(ev: Evaluation) -> str:
@@ -259,4 +260,4 @@ def source_table(ev: Evaluation) -> str:
     sources = list(ev.sources[SCHEMAS[0]])
     rows = [[src, ev.sources[SCHEMAS[0]][src].gold, *(ev.sources[s][src].recall.cell() for s in SCHEMAS)]
             for src in sources]
-    return _table(["source", "gold", *(f"R {s}" for s in SCHEMAS)], "lr" + "r" * len(SCHEMAS), rows)
+    return markdown_table(["source", "gold", *(f"R {s}" for s in SCHEMAS)], "lr" + "r" * len(SCHEMAS), rows)

@@ -360,13 +360,14 @@ def _row(cells: Sequence[object]) -> str:
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
-def _table(header: Sequence[str], align: str, rows: Iterable[Sequence[object]]) -> str:
+def markdown_table(header: Sequence[str], align: str, rows: Iterable[Sequence[object]]) -> str:
     """``align``: one character per column, "l" (left) or "r" (right, for numbers)."""
     rule = "|" + "|".join("---" if a == "l" else "---:" for a in align) + "|"
     return "\n".join([_row(header), rule, *(_row(r) for r in rows)])
 
 
-def _num(x: float) -> str:
+def figure(x: float) -> str:
+    """A figure as every table shows it: three decimals."""
     return f"{x:.3f}"
 
 
@@ -380,17 +381,17 @@ def agreement_table(ag: Agreement) -> str:
     rows = []
     for key, e in ag.exact.items():
         k = ag.kappa.get(key)
-        rows.append([_label(key), _num(e.precision), _num(e.recall), _num(e.f1), _num(ag.relaxed[key].f1),
-                     "n/a" if k is None else _num(k), f"{e.tp + e.fn}/{e.tp + e.fp}"])
+        rows.append([_label(key), figure(e.precision), figure(e.recall), figure(e.f1), figure(ag.relaxed[key].f1),
+                     "n/a" if k is None else figure(k), f"{e.tp + e.fn}/{e.tp + e.fp}"])
     header = ["label", "exact P", "exact R", "exact F1", "relaxed F1", "kappa", "n (a/b)"]
-    return _table(header, "lrrrrrr", rows)
+    return markdown_table(header, "lrrrrrr", rows)
 
 
 def quality_table(q: Quality) -> str:
     """Exact-match scores per label, then overall, with gold and model support."""
-    rows = [[_label(key), _num(s.precision), _num(s.recall), _num(s.f1), s.tp + s.fn, s.tp + s.fp]
+    rows = [[_label(key), figure(s.precision), figure(s.recall), figure(s.f1), s.tp + s.fn, s.tp + s.fp]
             for key, s in q.scores.items()]
-    return _table(["label", "P", "R", "F1", "gold", "model"], "lrrrrr", rows)
+    return markdown_table(["label", "P", "R", "F1", "gold", "model"], "lrrrrr", rows)
 
 
 def confusion_table(q: Quality) -> str:
@@ -401,7 +402,7 @@ def confusion_table(q: Quality) -> str:
     gold = sorted({g for g, _ in used} - {OUTSIDE}) + ([OUTSIDE] if any(g == OUTSIDE for g, _ in used) else [])
     pred = sorted({p for _, p in used} - {OUTSIDE}) + ([OUTSIDE] if any(p == OUTSIDE for _, p in used) else [])
     rows = [[g, *(used.get((g, p), "") for p in pred)] for g in gold]
-    return _table(["gold / model", *pred], "l" + "r" * len(pred), rows)
+    return markdown_table(["gold / model", *pred], "l" + "r" * len(pred), rows)
 
 
 def _span(start: int | None, end: int | None) -> str:
@@ -422,6 +423,6 @@ def errors_table(q: Quality, limit: int | None = None) -> str:
         if e.gold is not None and (e.gold_start, e.gold_end) != (e.start, e.end):
             gold += f" ({_span(e.gold_start, e.gold_end)})"
         rows.append([e.doc_id, e.kind, _span(e.start, e.end), e.text, e.predicted or "", gold])
-    table = _table(["doc", "kind", "span", "text", "model", "gold"], "llllll", rows)
+    table = markdown_table(["doc", "kind", "span", "text", "model", "gold"], "llllll", rows)
     hidden = len(q.errors) - len(shown)
     return f"{table}\n\n… and {hidden} more" if hidden else table
