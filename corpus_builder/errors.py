@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     INVALID_DATA = 1
     USAGE = 2
     INTERNAL = 3
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 @dataclass(frozen=True)
