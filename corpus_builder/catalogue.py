@@ -76,6 +76,10 @@ ENTRIES = (
           "`[splits.pins]` pins a group to a split other than train, validation or test"),
     Entry("E005", USAGE, "unknown executor", "pass --executor with one of the expected names",
           "`--executor` names no executor of corpus_builder/executors"),
+    Entry("E006", INVALID, "the version is not a semantic version",
+          "set version = \"MAJOR.MINOR.PATCH\" (e.g. \"3.0.1\"); it names the release folder, so no '/', '..', "
+          "spaces or control characters",
+          "`[dataset].version` is not MAJOR.MINOR.PATCH with optional +BUILD metadata (it becomes a folder name under dist/)"),
 
     # --- E1xx, W1xx: raw input (the seeds) ------------------------------------------------
     Entry("E100", USAGE, "seeds folder not found",

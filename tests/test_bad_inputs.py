@@ -51,6 +51,15 @@ def unreadable(project: Path) -> None:
     path.chmod(0)
 
 
+def version(value: str) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        toml = project / "corpus.toml"
+        text = toml.read_text("utf-8")
+        line = next(l for l in text.splitlines() if l.startswith("version = "))
+        toml.write_text(text.replace(line, f"version = {json.dumps(value)}"), encoding="utf-8")
+    return setup
+
+
 def overlay(mutate: Callable[[dict], None], name: str | None = None) -> Callable[[Path], None]:
     def setup(project: Path) -> None:
         ov = json.loads(json.dumps(OVERLAY))
@@ -134,6 +143,15 @@ CASES = [
          "[E104] seeds/bad name!.txt: file name is not a valid document id"),
     Case("symlink outside the seeds folder", symlink_outside, 1, "[E108] seeds/linked.txt: symlink points outside"),
     Case("unreadable file", unreadable, 1, "[E109] seeds/locked.txt: cannot read file: Permission denied"),
+    # configuration
+    Case("version with a path separator (build)", version("1.0.0/extra"), 1,
+         "[E006] corpus.toml at [dataset].version: the version is not a semantic version (found '1.0.0/extra'",
+         ("build", "--out", "out")),
+    Case("version leaving dist/", version("../x"), 1, "[E006] corpus.toml at [dataset].version: the version is not a "
+         "semantic version (found '../x', expected 'MAJOR.MINOR.PATCH[+BUILD]')"),
+    Case("version an absolute path", version("/abs"), 1, "(found '/abs', expected 'MAJOR.MINOR.PATCH[+BUILD]')"),
+    Case("version empty", version(""), 1, "[E006] corpus.toml at [dataset].version: the version is not a semantic version (found ''"),
+    Case("version with a trailing newline", version("3.0.0\n"), 1, "(found '3.0.0\\n'"),
     # overlays
     Case("overlay: invalid JSON", raw_overlay('{"schema_version": "1.0",\n "ops": [1,]\n}'), 1,
          f"[E401] annotations/{SEED}.maintainer-a.json at line 2, column 12: invalid JSON"),
@@ -195,6 +213,15 @@ def test_bad_input_gets_one_clear_line(case: Case, tmp_path: Path):
     for line in result.stderr.splitlines():
         if line.startswith(("error:", "warning:")):
             assert " -> " in line, f"no advice on what to do next: {line}"
+
+
+def test_a_refused_version_leaves_nothing_on_disk(tmp_path: Path):
+    project = copy_project(tmp_path / "p")
+    version("1.0.0/extra")(project)
+    (project / "dist").mkdir()
+    result = run_cli(project, ("build",))
+    assert result.returncode == 1 and "[E006]" in result.stderr, result.stderr
+    assert list((project / "dist").iterdir()) == []
 
 
 def test_bom_crlf_gives_the_same_text_as_lf():
