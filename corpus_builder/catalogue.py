@@ -131,6 +131,9 @@ ENTRIES = (
     Entry("E112", INVALID, "document id already used by {first}",
           "ids must be unique across all inputs: rename the file or change the record's `id`",
           "two inputs have the same document id (a .txt file and a record, or two records)"),
+    Entry("E113", INVALID, "record holds a lone surrogate (an unpaired \\ud800-\\udfff escape), not Unicode text",
+          "write the character itself, or both halves of its surrogate pair",
+          "a string of a .jsonl record (its id, text or metadata) is not valid Unicode"),
 
     # --- E3xx: the spaCy model ---------------------------------------------------------------
     Entry("E300", USAGE, "cannot load spaCy pipeline {model!r}: {error_type}: {error}",
@@ -177,6 +180,11 @@ ENTRIES = (
           variants={"unreadable": Wording("annotator registry unreadable: {error}",
                                           "fix the JSON (see docs/data-format.md)"),
                     "schema": Wording("schema violation: {error}", "see schema/annotators.schema.json")}),
+    Entry("E408", INVALID, "not a calendar date", "give a real date as YYYY-MM-DD",
+          "a set_metadata op sets `published` to a YYYY-MM-DD that is no day of the calendar (e.g. 2012-02-30)"),
+    Entry("E409", INVALID, "string holds a lone surrogate (an unpaired \\ud800-\\udfff escape), not Unicode text",
+          "write the character itself, or both halves of its surrogate pair",
+          "a string of an overlay or adjudication file is not valid Unicode (it could not be written as UTF-8)"),
     Entry("E410", INVALID, "unknown doc_id", "name a document of the seeds folder (the file name without .txt)",
           "an overlay or adjudication file names a document that is not among the inputs (or was refused)",
           variants={"adjudication": Wording("unknown doc_id", "name a document of the seeds folder")}),

@@ -152,6 +152,30 @@ CASES = [
     Case("version an absolute path", version("/abs"), 1, "(found '/abs', expected 'MAJOR.MINOR.PATCH[+BUILD]')"),
     Case("version empty", version(""), 1, "[E006] corpus.toml at [dataset].version: the version is not a semantic version (found ''"),
     Case("version with a trailing newline", version("3.0.0\n"), 1, "(found '3.0.0\\n'"),
+    # ids, dates and links: no control characters (Python's `$` lets a final "\n" by)
+    Case("file name with a trailing newline", seed("doc\n.txt", "Ban Ki-moon visited Gaza on Tuesday."), 1,
+         "[E104] seeds/doc\\n.txt: file name is not a valid document id (found 'doc\\n'"),
+    Case("JSONL id with a trailing newline", seed("more.jsonl", json.dumps({"id": "doc-1\n", "text": "Ban Ki-moon visited Gaza."}) + "\n"),
+         1, "[E104] seeds/more.jsonl at line 1: record id is not a valid document id"),
+    Case("overlay: op id with a trailing newline", overlay(lambda ov: ov["ops"][0].update(id="op-001\n")), 1,
+         f"[E402] annotations/{SEED}.maintainer-a.json at /ops/0/id: schema violation: 'op-001\\n' does not match"),
+    Case("overlay: kb_id with a trailing newline", overlay(lambda ov: ov["ops"][1].update(kb_id="Q1065\n")), 1,
+         f"[E402] annotations/{SEED}.maintainer-a.json at /ops/1/kb_id: schema violation: 'Q1065\\n' does not match"),
+    Case("overlay: published with a trailing newline", overlay(lambda ov: ov["ops"][0].update(field="published", value="2012-11-20\n")), 1,
+         f"[E402] annotations/{SEED}.maintainer-a.json at /ops/0/value: schema violation: '2012-11-20\\n' does not match"),
+    Case("overlay: published on a day that does not exist", overlay(lambda ov: ov["ops"][0].update(field="published", value="2012-02-30")), 1,
+         f"[E408] annotations/{SEED}.maintainer-a.json at /ops/0/value: op 'op-001': not a calendar date (found '2012-02-30'"),
+    # lone surrogates: valid JSON, not Unicode
+    Case("overlay: lone surrogate in a value", raw_overlay(json.dumps(
+        {**OVERLAY, "ops": [{**OVERLAY["ops"][0], "value": "gaza-\ud800"}, *OVERLAY["ops"][1:]]})), 1,
+         f"[E409] annotations/{SEED}.maintainer-a.json at /ops/0/value: string holds a lone surrogate"),
+    Case("overlay: lone surrogate (build)", raw_overlay(json.dumps(
+        {**OVERLAY, "ops": [{**OVERLAY["ops"][0], "value": "gaza-\ud800"}, *OVERLAY["ops"][1:]]})), 1,
+         f"[E409] annotations/{SEED}.maintainer-a.json at /ops/0/value: string holds a lone surrogate", ("build", "--out", "out")),
+    Case("JSONL text with a lone surrogate", seed("sur.jsonl", '{"id": "s1", "text": "Ban Ki-moon \\ud800 visited Gaza."}\n'), 1,
+         "[E113] seeds/sur.jsonl at line 1, /text: record holds a lone surrogate"),
+    Case("JSONL text with a lone surrogate (build)", seed("sur.jsonl", '{"id": "s1", "text": "Ban Ki-moon \\ud800 visited Gaza."}\n'), 1,
+         "[E113] seeds/sur.jsonl at line 1, /text: record holds a lone surrogate", ("build", "--out", "out")),
     # overlays
     Case("overlay: invalid JSON", raw_overlay('{"schema_version": "1.0",\n "ops": [1,]\n}'), 1,
          f"[E401] annotations/{SEED}.maintainer-a.json at line 2, column 12: invalid JSON"),

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from ..catalogue import error, problem
 from ..errors import CorpusError, Problem, rel
-from ..io import sha256_bytes, sha256_text
+from ..io import lone_surrogate, sha256_bytes, sha256_text
 from ..records import Document
 from . import Counts
 
-DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")  # fullmatch: `$` lets a final "\n" by
 
 
 def looks_binary(data: bytes) -> bool:
@@ -79,7 +79,7 @@ class Ingest:
 
     def read(self, path: Path) -> Document:
         doc_id = self.doc_id(path)
-        if not DOC_ID_PATTERN.match(doc_id):
+        if not DOC_ID_PATTERN.fullmatch(doc_id):
             raise error("E104", file=rel(path), found=doc_id, expected=DOC_ID_PATTERN.pattern)
         if path.is_symlink():
             target = path.resolve()
@@ -118,7 +118,7 @@ class Ingest:
                 self.problems.append(row)
                 continue
             doc_id, text = row.get("id"), row.get("text")
-            if not isinstance(doc_id, str) or not DOC_ID_PATTERN.match(doc_id):
+            if not isinstance(doc_id, str) or not DOC_ID_PATTERN.fullmatch(doc_id):
                 self.problems.append(problem("E104:record", file=name, position=position,
                                              found=repr(doc_id), expected=DOC_ID_PATTERN.pattern))
                 continue
@@ -166,6 +166,9 @@ def _jsonl_rows(path: Path, name: str) -> Iterator[tuple[str, dict | Problem]]:
                 continue
             if not isinstance(row, dict):
                 yield f"line {n}", problem("E110:object", file=name, position=f"line {n}")
+                continue
+            if (at := lone_surrogate(row)) is not None:
+                yield f"line {n}", problem("E113", file=name, position=f"line {n}, {at}")
                 continue
             yield f"line {n}", row
 
