@@ -151,6 +151,11 @@ ENTRIES = (
           "the model's files changed between the fingerprint taken at the start and loading the model"),
 
     # --- E4xx, W4xx: overlays, adjudication and rebase ------------------------------------------
+    Entry("E400", INVALID, "file under annotations/ is not read",
+          "overlays are <doc_id>.<annotator>.json in annotations/, adjudications <doc_id>.json in "
+          "annotations/adjudication/ (lower-case .json); rename or move it, or take it out of annotations/",
+          "a file under annotations/ is neither an overlay, the registry, an adjudication nor notes (*.md): "
+          "e.g. *.JSON, *.json5, or any file in another subfolder; refused so no annotation is skipped unnoticed"),
     Entry("E401", INVALID, "invalid JSON: {error}", "fix the JSON syntax (a trailing comma or a missing quote?)",
           "an overlay or adjudication file is not UTF-8 JSON",
           variants={"encoding": Wording("overlay is not UTF-8", "save the file as UTF-8"),

@@ -70,6 +70,14 @@ def overlay(mutate: Callable[[dict], None], name: str | None = None) -> Callable
     return setup
 
 
+def in_subfolder(folder: str) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        (project / "annotations" / folder).mkdir(parents=True)
+        (project / "annotations" / f"{SEED}.maintainer-a.json").rename(
+            project / "annotations" / folder / f"{SEED}.maintainer-a.json")
+    return setup
+
+
 def raw_overlay(text: str | bytes) -> Callable[[Path], None]:
     def setup(project: Path) -> None:
         data = text if isinstance(text, bytes) else text.encode()
@@ -176,6 +184,16 @@ CASES = [
          "[E113] seeds/sur.jsonl at line 1, /text: record holds a lone surrogate"),
     Case("JSONL text with a lone surrogate (build)", seed("sur.jsonl", '{"id": "s1", "text": "Ban Ki-moon \\ud800 visited Gaza."}\n'), 1,
          "[E113] seeds/sur.jsonl at line 1, /text: record holds a lone surrogate", ("build", "--out", "out")),
+    # overlays the loader would not read: refused, never skipped
+    Case("overlay: upper-case .JSON", overlay(lambda ov: None, f"{SEED}.maintainer-a.JSON"), 1,
+         f"[E400] annotations/{SEED}.maintainer-a.JSON: file under annotations/ is not read"),
+    Case("overlay: .json5", overlay(lambda ov: None, f"{SEED}.maintainer-a.json5"), 1,
+         f"[E400] annotations/{SEED}.maintainer-a.json5: file under annotations/ is not read"),
+    Case("overlay: in a subfolder", in_subfolder("reviews"), 1,
+         f"[E400] annotations/reviews/{SEED}.maintainer-a.json: file under annotations/ is not read"),
+    Case("overlay: in a nested adjudication folder (build)", in_subfolder("x/adjudication"), 1,
+         f"[E400] annotations/x/adjudication/{SEED}.maintainer-a.json: file under annotations/ is not read",
+         ("build", "--out", "out")),
     # overlays
     Case("overlay: invalid JSON", raw_overlay('{"schema_version": "1.0",\n "ops": [1,]\n}'), 1,
          f"[E401] annotations/{SEED}.maintainer-a.json at line 2, column 12: invalid JSON"),

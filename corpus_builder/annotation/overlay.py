@@ -25,6 +25,7 @@ from ..catalogue import problem
 from ..errors import Problem, rel
 from ..io import lone_surrogate, sha256_bytes
 from ..records import OpRef
+from .adjudication import FOLDER as ADJUDICATION_FOLDER
 from .schema import expected, pointer, validator
 
 SCHEMA_FILE = "overlay.schema.json"
@@ -159,12 +160,33 @@ def load_annotators(folder: Path, schema_dir: Path) -> tuple[set[str], list[Prob
     return {a["id"] for a in obj["annotators"]}, []
 
 
+# What the loaders read, per folder below annotations/ ("": the folder itself), and
+# what they may leave alone; any other file is refused, never skipped (E400)
+READ = {"": "*.json", ADJUDICATION_FOLDER: "*.json"}
+NOTES = ("*.md", ".gitkeep")
+
+
+def unread_files(folder: Path) -> list[Problem]:
+    """Every file under ``folder`` that no loader reads and that is not notes:
+    ``x.JSON``, ``x.json5``, ``other/x.json``... would otherwise lose annotations silently."""
+    problems = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir():
+            continue
+        where = "" if path.parent == folder else path.parent.relative_to(folder).as_posix()
+        pattern = READ.get(where)
+        if (pattern is None or not path.match(pattern)) and not (where in READ and any(map(path.match, NOTES))):
+            problems.append(problem("E400", file=rel(path)))
+    return problems
+
+
 def load_overlays(folder: Path, schema_dir: Path) -> tuple[list[Overlay], list[Problem]]:
     overlays: list[Overlay] = []
     if not folder.is_dir():
         return [], []
     paths = sorted(p for p in folder.glob("*.json") if p.name != ANNOTATORS_FILE)
     annotators, problems = load_annotators(folder, schema_dir) if paths else (set(), [])
+    problems = unread_files(folder) + problems
     for path in paths:
         overlay, found = load_overlay(path, schema_dir, annotators)
         problems.extend(found)
