@@ -134,6 +134,9 @@ ENTRIES = (
     Entry("E113", INVALID, "record holds a lone surrogate (an unpaired \\ud800-\\udfff escape), not Unicode text",
           "write the character itself, or both halves of its surrogate pair",
           "a string of a .jsonl record (its id, text or metadata) is not valid Unicode"),
+    Entry("E114", INVALID, "record metadata is not well formed",
+          "fix or drop the field: a published date is YYYY-MM-DD (a real day), a url one link",
+          "a .jsonl/.parquet record's `published` is not a calendar date, or its `url` holds spaces or control characters"),
 
     # --- E3xx: the spaCy model ---------------------------------------------------------------
     Entry("E300", USAGE, "cannot load spaCy pipeline {model!r}: {error_type}: {error}",

@@ -165,6 +165,12 @@ CASES = [
          "[E104] seeds/doc\\n.txt: file name is not a valid document id (found 'doc\\n'"),
     Case("JSONL id with a trailing newline", seed("more.jsonl", json.dumps({"id": "doc-1\n", "text": "Ban Ki-moon visited Gaza."}) + "\n"),
          1, "[E104] seeds/more.jsonl at line 1: record id is not a valid document id"),
+    Case("JSONL published on a day that does not exist", seed("more.jsonl", json.dumps(
+        {"id": "doc-1", "text": "Ban Ki-moon visited Gaza.", "published": "2012-02-30"}) + "\n"), 1,
+         "[E114] seeds/more.jsonl at line 1, /published: record metadata is not well formed (found '2012-02-30'"),
+    Case("JSONL url with a newline", seed("more.jsonl", json.dumps(
+        {"id": "doc-1", "text": "Ban Ki-moon visited Gaza.", "url": "https://un.org/x\n"}) + "\n"), 1,
+         "[E114] seeds/more.jsonl at line 1, /url: record metadata is not well formed (found 'https://un.org/x\\n'"),
     Case("overlay: op id with a trailing newline", overlay(lambda ov: ov["ops"][0].update(id="op-001\n")), 1,
          f"[E402] annotations/{SEED}.maintainer-a.json at /ops/0/id: schema violation: 'op-001\\n' does not match"),
     Case("overlay: kb_id with a trailing newline", overlay(lambda ov: ov["ops"][1].update(kb_id="Q1065\n")), 1,

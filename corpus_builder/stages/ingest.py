@@ -8,6 +8,7 @@ decoded strictly as UTF-8; the raw bytes' sha256 is the document's provenance.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -126,6 +127,11 @@ class Ingest:
                 self.problems.append(problem("E102:record", file=name, position=position))
                 continue
             meta = {k: row[k] for k in INPUT_METADATA if isinstance(row.get(k), str) and row[k].strip()}
+            bad = next((k for k in ("published", "url") if k in meta and not _well_formed(k, meta[k])), None)
+            if bad is not None:
+                self.problems.append(problem("E114", file=name, position=f"{position}, /{bad}", found=meta[bad],
+                                             expected=WELL_FORMED[bad]))
+                continue
             yield Document(doc_id=doc_id, source_file=f"{source}#{position}",
                            raw_sha256=sha256_text(text), raw_text=text,
                            origin=f"{name} {position}", input_metadata=meta)
@@ -149,6 +155,19 @@ class Ingest:
 
 SUFFIXES = (".txt", ".jsonl", ".parquet")
 INPUT_METADATA = ("title", "published", "publisher", "url", "license")
+
+
+WELL_FORMED = {"published": "YYYY-MM-DD, a day of the calendar", "url": "a link without spaces or control characters"}
+
+
+def _well_formed(key: str, value: str) -> bool:
+    """A record's date is a real day and its link one token: both are published as given."""
+    if key == "url":
+        return value.isprintable() and not any(c.isspace() for c in value)
+    try:
+        return bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)) and bool(dt.date.fromisoformat(value))
+    except ValueError:
+        return False
 
 
 def _jsonl_rows(path: Path, name: str) -> Iterator[tuple[str, dict | Problem]]:
