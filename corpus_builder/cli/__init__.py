@@ -46,7 +46,12 @@ def main() -> None:
 
 
 def _interrupted() -> None:
-    """Ctrl-C: the shell's convention (128 + SIGINT), so ``build && publish`` stops."""
+    """Ctrl-C: the shell's convention (128 + SIGINT), so ``build && publish`` stops.
+    The lock and the staging folder were released on the way here; ``os._exit`` skips
+    multiprocessing's exit handlers, which wait forever on the queues of spaCy workers
+    that the same Ctrl-C killed (``build --processes 2`` hung)."""
     print("interrupted (Ctrl-C): the command stopped before finishing -> run it again",
           file=sys.stderr)
-    sys.exit(int(ExitCode.INTERRUPTED))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(int(ExitCode.INTERRUPTED))
