@@ -76,6 +76,10 @@ ENTRIES = (
           "`[splits.pins]` pins a group to a split other than train, validation or test"),
     Entry("E005", USAGE, "unknown executor", "pass --executor with one of the expected names",
           "`--executor` names no executor of corpus_builder/executors"),
+    Entry("E006", INVALID, "the version is not a semantic version",
+          "set version = \"MAJOR.MINOR.PATCH\" (e.g. \"3.0.1\"); it names the release folder, so no '/', '..', "
+          "spaces or control characters",
+          "`[dataset].version` is not MAJOR.MINOR.PATCH with optional +BUILD metadata (it becomes a folder name under dist/)"),
 
     # --- E1xx, W1xx: raw input (the seeds) ------------------------------------------------
     Entry("E100", USAGE, "seeds folder not found",
@@ -127,6 +131,12 @@ ENTRIES = (
     Entry("E112", INVALID, "document id already used by {first}",
           "ids must be unique across all inputs: rename the file or change the record's `id`",
           "two inputs have the same document id (a .txt file and a record, or two records)"),
+    Entry("E113", INVALID, "record holds a lone surrogate (an unpaired \\ud800-\\udfff escape), not Unicode text",
+          "write the character itself, or both halves of its surrogate pair",
+          "a string of a .jsonl record (its id, text or metadata) is not valid Unicode"),
+    Entry("E114", INVALID, "record metadata is not well formed",
+          "fix or drop the field: a published date is YYYY-MM-DD (a real day), a url one link",
+          "a .jsonl/.parquet record's `published` is not a calendar date, or its `url` holds spaces or control characters"),
 
     # --- E3xx: the spaCy model ---------------------------------------------------------------
     Entry("E300", USAGE, "cannot load spaCy pipeline {model!r}: {error_type}: {error}",
@@ -144,6 +154,11 @@ ENTRIES = (
           "the model's files changed between the fingerprint taken at the start and loading the model"),
 
     # --- E4xx, W4xx: overlays, adjudication and rebase ------------------------------------------
+    Entry("E400", INVALID, "file under annotations/ is not read",
+          "overlays are <doc_id>.<annotator>.json in annotations/, adjudications <doc_id>.json in "
+          "annotations/adjudication/ (lower-case .json); rename or move it, or take it out of annotations/",
+          "a file under annotations/ is neither an overlay, the registry, an adjudication nor notes (*.md): "
+          "e.g. *.JSON, *.json5, or any file in another subfolder; refused so no annotation is skipped unnoticed"),
     Entry("E401", INVALID, "invalid JSON: {error}", "fix the JSON syntax (a trailing comma or a missing quote?)",
           "an overlay or adjudication file is not UTF-8 JSON",
           variants={"encoding": Wording("overlay is not UTF-8", "save the file as UTF-8"),
@@ -173,6 +188,11 @@ ENTRIES = (
           variants={"unreadable": Wording("annotator registry unreadable: {error}",
                                           "fix the JSON (see docs/data-format.md)"),
                     "schema": Wording("schema violation: {error}", "see schema/annotators.schema.json")}),
+    Entry("E408", INVALID, "not a calendar date", "give a real date as YYYY-MM-DD",
+          "a set_metadata op sets `published` to a YYYY-MM-DD that is no day of the calendar (e.g. 2012-02-30)"),
+    Entry("E409", INVALID, "string holds a lone surrogate (an unpaired \\ud800-\\udfff escape), not Unicode text",
+          "write the character itself, or both halves of its surrogate pair",
+          "a string of an overlay or adjudication file is not valid Unicode (it could not be written as UTF-8)"),
     Entry("E410", INVALID, "unknown doc_id", "name a document of the seeds folder (the file name without .txt)",
           "an overlay or adjudication file names a document that is not among the inputs (or was refused)",
           variants={"adjudication": Wording("unknown doc_id", "name a document of the seeds folder")}),

@@ -13,6 +13,9 @@ from .catalogue import error
 CONFIG_FILE = "corpus.toml"
 SCHEMA_VERSION = "1.0"  # version of the record layout and overlay format
 SPLITS = ("train", "validation", "test")
+# MAJOR.MINOR.PATCH[+BUILD] (semver 2.0, no pre-release): the version becomes a folder
+# name, so only this grammar may reach a path; always used with fullmatch (``$`` lets "\n" by)
+VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?")
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,8 @@ class BuildConfig:
         if self.model_sha256 is None or model_sha256 == self.model_sha256:
             return self.dataset.version
         name = re.sub(r"[^0-9A-Za-z]+", "-", Path(self.model).name).strip("-") or "model"
-        return f"{self.dataset.version}+model.{name}.{model_sha256[:8]}"
+        joiner = "." if "+" in self.dataset.version else "+"  # one build-metadata part, still a VERSION
+        return f"{self.dataset.version}{joiner}model.{name}.{model_sha256[:8]}"
 
     @property
     def release_dir(self) -> Path:
@@ -81,6 +85,9 @@ def load_config(root: Path | str = ".") -> BuildConfig:
         dataset = DatasetInfo(**{k: str(ds[k]) for k in DatasetInfo.__dataclass_fields__})
     except (KeyError, TypeError) as exc:
         raise error("E003", file=str(path), error=exc) from None
+    if not VERSION.fullmatch(dataset.version):
+        raise error("E006", file=str(path), position="[dataset].version", found=dataset.version,
+                    expected="MAJOR.MINOR.PATCH[+BUILD]")
     bad = {g: s for g, s in pins.items() if s not in SPLITS}
     if bad:
         raise error("E004", file=str(path), position="[splits.pins]", found=str(bad), expected=" | ".join(SPLITS))

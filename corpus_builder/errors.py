@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     INVALID_DATA = 1
     USAGE = 2
     INTERNAL = 3
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,15 @@ class Problem:
         text = " ".join(parts)
         if self.hint:
             text += f" -> {self.hint}"
-        return text
+        return one_line(text)
+
+
+_CONTROLS = {c: repr(chr(c))[1:-1] for c in (*range(0x20), *range(0x7f, 0xa0), 0x2028, 0x2029)}
+
+
+def one_line(text: str) -> str:
+    """Control characters (a file named "doc\\n.txt") shown escaped: a message stays one line."""
+    return text.translate(_CONTROLS)
 
 
 class CorpusError(Exception):

@@ -36,6 +36,25 @@ def source_sha256(module_file: str | Path) -> str:
     return sha256_bytes(Path(module_file).read_bytes())
 
 
+def lone_surrogate(obj: Any, at: str = "") -> str | None:
+    """The JSON pointer of the first string (key or value) holding a lone surrogate, else
+    None. ``"\\ud800"`` is valid JSON but no Unicode text: it cannot be written as UTF-8,
+    so it must be refused where it enters, not when the release is written."""
+    if isinstance(obj, str):
+        try:
+            obj.encode("utf-8")
+        except UnicodeEncodeError:
+            return at or "/"
+        return None
+    items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
+    for key, value in items:
+        here = f"{at}/{str(key).replace('~', '~0').replace('/', '~1')}"
+        found = (lone_surrogate(key, here) if isinstance(key, str) else None) or lone_surrogate(value, here)
+        if found:
+            return found
+    return None
+
+
 def json_text(obj: Any) -> str:
     """The project's one JSON layout: 2-space indent, UTF-8 as is, final newline."""
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"

@@ -51,6 +51,15 @@ def unreadable(project: Path) -> None:
     path.chmod(0)
 
 
+def version(value: str) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        toml = project / "corpus.toml"
+        text = toml.read_text("utf-8")
+        line = next(l for l in text.splitlines() if l.startswith("version = "))
+        toml.write_text(text.replace(line, f"version = {json.dumps(value)}"), encoding="utf-8")
+    return setup
+
+
 def overlay(mutate: Callable[[dict], None], name: str | None = None) -> Callable[[Path], None]:
     def setup(project: Path) -> None:
         ov = json.loads(json.dumps(OVERLAY))
@@ -58,6 +67,14 @@ def overlay(mutate: Callable[[dict], None], name: str | None = None) -> Callable
         path = project / "annotations" / (name or f"{SEED}.maintainer-a.json")
         (project / "annotations" / f"{SEED}.maintainer-a.json").unlink()
         path.write_text(json.dumps(ov, ensure_ascii=False, indent=1), encoding="utf-8")
+    return setup
+
+
+def in_subfolder(folder: str) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        (project / "annotations" / folder).mkdir(parents=True)
+        (project / "annotations" / f"{SEED}.maintainer-a.json").rename(
+            project / "annotations" / folder / f"{SEED}.maintainer-a.json")
     return setup
 
 
@@ -134,6 +151,55 @@ CASES = [
          "[E104] seeds/bad name!.txt: file name is not a valid document id"),
     Case("symlink outside the seeds folder", symlink_outside, 1, "[E108] seeds/linked.txt: symlink points outside"),
     Case("unreadable file", unreadable, 1, "[E109] seeds/locked.txt: cannot read file: Permission denied"),
+    # configuration
+    Case("version with a path separator (build)", version("1.0.0/extra"), 1,
+         "[E006] corpus.toml at [dataset].version: the version is not a semantic version (found '1.0.0/extra'",
+         ("build", "--out", "out")),
+    Case("version leaving dist/", version("../x"), 1, "[E006] corpus.toml at [dataset].version: the version is not a "
+         "semantic version (found '../x', expected 'MAJOR.MINOR.PATCH[+BUILD]')"),
+    Case("version an absolute path", version("/abs"), 1, "(found '/abs', expected 'MAJOR.MINOR.PATCH[+BUILD]')"),
+    Case("version empty", version(""), 1, "[E006] corpus.toml at [dataset].version: the version is not a semantic version (found ''"),
+    Case("version with a trailing newline", version("3.0.0\n"), 1, "(found '3.0.0\\n'"),
+    # ids, dates and links: no control characters (Python's `$` lets a final "\n" by)
+    Case("file name with a trailing newline", seed("doc\n.txt", "Ban Ki-moon visited Gaza on Tuesday."), 1,
+         "[E104] seeds/doc\\n.txt: file name is not a valid document id (found 'doc\\n'"),
+    Case("JSONL id with a trailing newline", seed("more.jsonl", json.dumps({"id": "doc-1\n", "text": "Ban Ki-moon visited Gaza."}) + "\n"),
+         1, "[E104] seeds/more.jsonl at line 1: record id is not a valid document id"),
+    Case("JSONL published on a day that does not exist", seed("more.jsonl", json.dumps(
+        {"id": "doc-1", "text": "Ban Ki-moon visited Gaza.", "published": "2012-02-30"}) + "\n"), 1,
+         "[E114] seeds/more.jsonl at line 1, /published: record metadata is not well formed (found '2012-02-30'"),
+    Case("JSONL url with a newline", seed("more.jsonl", json.dumps(
+        {"id": "doc-1", "text": "Ban Ki-moon visited Gaza.", "url": "https://un.org/x\n"}) + "\n"), 1,
+         "[E114] seeds/more.jsonl at line 1, /url: record metadata is not well formed (found 'https://un.org/x\\n'"),
+    Case("overlay: op id with a trailing newline", overlay(lambda ov: ov["ops"][0].update(id="op-001\n")), 1,
+         f"[E402] annotations/{SEED}.maintainer-a.json at /ops/0/id: schema violation: 'op-001\\n' does not match"),
+    Case("overlay: kb_id with a trailing newline", overlay(lambda ov: ov["ops"][1].update(kb_id="Q1065\n")), 1,
+         f"[E402] annotations/{SEED}.maintainer-a.json at /ops/1/kb_id: schema violation: 'Q1065\\n' does not match"),
+    Case("overlay: published with a trailing newline", overlay(lambda ov: ov["ops"][0].update(field="published", value="2012-11-20\n")), 1,
+         f"[E402] annotations/{SEED}.maintainer-a.json at /ops/0/value: schema violation: '2012-11-20\\n' does not match"),
+    Case("overlay: published on a day that does not exist", overlay(lambda ov: ov["ops"][0].update(field="published", value="2012-02-30")), 1,
+         f"[E408] annotations/{SEED}.maintainer-a.json at /ops/0/value: op 'op-001': not a calendar date (found '2012-02-30'"),
+    # lone surrogates: valid JSON, not Unicode
+    Case("overlay: lone surrogate in a value", raw_overlay(json.dumps(
+        {**OVERLAY, "ops": [{**OVERLAY["ops"][0], "value": "gaza-\ud800"}, *OVERLAY["ops"][1:]]})), 1,
+         f"[E409] annotations/{SEED}.maintainer-a.json at /ops/0/value: string holds a lone surrogate"),
+    Case("overlay: lone surrogate (build)", raw_overlay(json.dumps(
+        {**OVERLAY, "ops": [{**OVERLAY["ops"][0], "value": "gaza-\ud800"}, *OVERLAY["ops"][1:]]})), 1,
+         f"[E409] annotations/{SEED}.maintainer-a.json at /ops/0/value: string holds a lone surrogate", ("build", "--out", "out")),
+    Case("JSONL text with a lone surrogate", seed("sur.jsonl", '{"id": "s1", "text": "Ban Ki-moon \\ud800 visited Gaza."}\n'), 1,
+         "[E113] seeds/sur.jsonl at line 1, /text: record holds a lone surrogate"),
+    Case("JSONL text with a lone surrogate (build)", seed("sur.jsonl", '{"id": "s1", "text": "Ban Ki-moon \\ud800 visited Gaza."}\n'), 1,
+         "[E113] seeds/sur.jsonl at line 1, /text: record holds a lone surrogate", ("build", "--out", "out")),
+    # overlays the loader would not read: refused, never skipped
+    Case("overlay: upper-case .JSON", overlay(lambda ov: None, f"{SEED}.maintainer-a.JSON"), 1,
+         f"[E400] annotations/{SEED}.maintainer-a.JSON: file under annotations/ is not read"),
+    Case("overlay: .json5", overlay(lambda ov: None, f"{SEED}.maintainer-a.json5"), 1,
+         f"[E400] annotations/{SEED}.maintainer-a.json5: file under annotations/ is not read"),
+    Case("overlay: in a subfolder", in_subfolder("reviews"), 1,
+         f"[E400] annotations/reviews/{SEED}.maintainer-a.json: file under annotations/ is not read"),
+    Case("overlay: in a nested adjudication folder (build)", in_subfolder("x/adjudication"), 1,
+         f"[E400] annotations/x/adjudication/{SEED}.maintainer-a.json: file under annotations/ is not read",
+         ("build", "--out", "out")),
     # overlays
     Case("overlay: invalid JSON", raw_overlay('{"schema_version": "1.0",\n "ops": [1,]\n}'), 1,
          f"[E401] annotations/{SEED}.maintainer-a.json at line 2, column 12: invalid JSON"),
@@ -195,6 +261,15 @@ def test_bad_input_gets_one_clear_line(case: Case, tmp_path: Path):
     for line in result.stderr.splitlines():
         if line.startswith(("error:", "warning:")):
             assert " -> " in line, f"no advice on what to do next: {line}"
+
+
+def test_a_refused_version_leaves_nothing_on_disk(tmp_path: Path):
+    project = copy_project(tmp_path / "p")
+    version("1.0.0/extra")(project)
+    (project / "dist").mkdir()
+    result = run_cli(project, ("build",))
+    assert result.returncode == 1 and "[E006]" in result.stderr, result.stderr
+    assert list((project / "dist").iterdir()) == []
 
 
 def test_bom_crlf_gives_the_same_text_as_lf():

@@ -170,3 +170,67 @@ def test_a_corrupt_model_is_a_clear_error(project: Path, tmp_path: Path):
     result = cli("validate", "--model", str(broken), cwd=project)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"[E300] cannot load spaCy pipeline '{broken}'" in result.stderr
+
+
+def test_ctrl_c_exits_130_with_one_line_and_leaves_nothing(project: Path):
+    """SIGINT to a running build: exit 130 (so `build && publish` stops), one line, no
+    traceback, no release and no staging folder."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from corpus import make_corpus
+
+    make_corpus(300, project / "seeds" / "bench.jsonl")
+    out = project / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "corpus_builder", "build", "--out", str(out), "--no-cache", "-q"],
+                            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # wait until the build is writing its staging folder
+    time.sleep(0.5)
+    assert proc.poll() is None, "the build finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stdout + stderr
+    assert stderr.strip().splitlines() == [
+        "interrupted (Ctrl-C): the command stopped before finishing -> run it again"], stderr
+    assert [p.name for p in out.iterdir() if p.name != ".lock"] == []
+
+
+def test_ctrl_c_on_a_multiprocess_build_exits_130_without_hanging(project: Path):
+    """Ctrl-C from a terminal reaches the whole process group: spaCy's workers die too,
+    and the exit must not wait on their queues (it hung). Their own KeyboardInterrupt
+    tracebacks are still printed (not fixed yet); the last line is ours."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from corpus import make_corpus
+
+    make_corpus(300, project / "seeds" / "bench.jsonl")
+    out = project / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "corpus_builder", "build", "--out", str(out), "--no-cache", "-q",
+                             "--processes", "2"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob(".tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.5)
+        assert proc.poll() is None, "the build finished before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1] == (
+        "interrupted (Ctrl-C): the command stopped before finishing -> run it again"), stderr
+    assert [p.name for p in out.iterdir() if p.name != ".lock"] == []

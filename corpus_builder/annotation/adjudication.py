@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..catalogue import problem
 from ..errors import Problem, rel
-from ..io import sha256_bytes
+from ..io import lone_surrogate, sha256_bytes
 from ..records import Document, Entity, OpRef
 from .schema import pointer, validator
 
@@ -65,6 +65,9 @@ def load_adjudications(folder: Path, schema_dir: Path, annotators: set[str]) -> 
         if errors:
             problems.extend(problem("E402", file=name, position=pointer(e.absolute_path) or "/", error=e.message,
                                     schema=SCHEMA_FILE) for e in errors)
+            continue
+        if (at := lone_surrogate(obj)) is not None:
+            problems.append(problem("E409", file=name, position=at))
             continue
         if path.name != f"{obj['doc_id']}.json":
             problems.append(problem("E403:adjudication", file=name, position="/doc_id", found=path.name,

@@ -12,6 +12,7 @@ Loading collects *every* problem of a file, so one run reports all of them.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -22,8 +23,9 @@ from typing import Any
 from .. import catalogue
 from ..catalogue import problem
 from ..errors import Problem, rel
-from ..io import sha256_bytes
+from ..io import lone_surrogate, sha256_bytes
 from ..records import OpRef
+from .adjudication import FOLDER as ADJUDICATION_FOLDER
 from .schema import expected, pointer, validator
 
 SCHEMA_FILE = "overlay.schema.json"
@@ -105,6 +107,8 @@ def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None 
                 error=e.message, schema=SCHEMA_FILE)
         for e in errors
     ]
+    if not problems and (at := lone_surrogate(obj)) is not None:
+        problems.append(problem("E409", file=name, position=at))
     if problems:
         return None, problems
     if annotators is not None and obj["annotator"] not in annotators:
@@ -123,6 +127,9 @@ def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None 
         expects = raw.get("expects")
         if expects is not None:  # JSON Schema's "integer" admits 1.0; offsets are ints from here on
             expects = {**expects, "start": int(expects["start"]), "end": int(expects["end"])}
+        if raw["op"] == "set_metadata" and raw["field"] == "published" and not _is_date(raw["value"]):
+            problems.append(problem("E408", file=name, position=ptr + "/value", op_id=raw["id"], found=raw["value"],
+                                    expected="YYYY-MM-DD, a day of the calendar"))
         ops.append(Op(id=raw["id"], kind=raw["op"], file=name, pointer=ptr, annotator=obj["annotator"],
                       start=int(raw.get("start", 0)), end=int(raw.get("end", 0)), quote=raw.get("quote", ""),
                       label=raw.get("label"), expects=expects, field=raw.get("field"),
@@ -153,15 +160,47 @@ def load_annotators(folder: Path, schema_dir: Path) -> tuple[set[str], list[Prob
     return {a["id"] for a in obj["annotators"]}, []
 
 
+# What the loaders read, per folder below annotations/ ("": the folder itself), and
+# what they may leave alone; any other file is refused, never skipped (E400)
+READ = {"": "*.json", ADJUDICATION_FOLDER: "*.json"}
+NOTES = ("*.md", ".gitkeep")
+
+
+def unread_files(folder: Path) -> list[Problem]:
+    """Every file under ``folder`` that no loader reads and that is not notes:
+    ``x.JSON``, ``x.json5``, ``other/x.json``... would otherwise lose annotations silently."""
+    problems = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir():
+            continue
+        where = "" if path.parent == folder else path.parent.relative_to(folder).as_posix()
+        pattern = READ.get(where)
+        if (pattern is None or not path.match(pattern)) and not (where in READ and any(map(path.match, NOTES))):
+            problems.append(problem("E400", file=rel(path)))
+    return problems
+
+
 def load_overlays(folder: Path, schema_dir: Path) -> tuple[list[Overlay], list[Problem]]:
     overlays: list[Overlay] = []
     if not folder.is_dir():
         return [], []
     paths = sorted(p for p in folder.glob("*.json") if p.name != ANNOTATORS_FILE)
     annotators, problems = load_annotators(folder, schema_dir) if paths else (set(), [])
+    problems = unread_files(folder) + problems
     for path in paths:
         overlay, found = load_overlay(path, schema_dir, annotators)
         problems.extend(found)
         if overlay is not None:
             overlays.append(overlay)
     return overlays, problems
+
+
+def _is_date(value: str | None) -> bool:
+    """The schema checks the YYYY-MM-DD shape; this, that the day exists (not 2012-02-30)."""
+    if value is None:  # null clears the field
+        return True
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

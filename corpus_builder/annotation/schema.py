@@ -4,7 +4,8 @@ validator per schema, and JSON pointers for the positions of what is wrong."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,27 @@ from typing import Any
 import jsonschema
 
 
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[jsonschema.ValidationError]:
+    """``pattern`` as JSON Schema defines it (ECMA-262), where ``$`` ends the input.
+    Python's ``$`` also matches before a final newline, so ``"op-1\\n"`` passed every
+    anchored pattern (ids, kb_id, dates) and reached the release."""
+    if validator.is_type(instance, "string") and not _compiled(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))  # our schemas have no `$` in a class
+
+
+# JSON Schema 2020-12, with ECMA-262 anchors
+_Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pattern": _ecma_pattern})
+
+
 @cache
 def validator(schema_path: Path) -> jsonschema.Draft202012Validator:
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
+    return _Validator(schema)
 
 
 def pointer(path: Iterable[Any]) -> str:

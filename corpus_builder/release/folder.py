@@ -70,7 +70,8 @@ def staging(out: Path, version: str) -> Iterator[Path]:
     """A temporary folder next to the release; removed unless promoted."""
     tmp = out / f".tmp-{version}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp.mkdir()  # one level only: nothing but this folder is left to remove
     try:
         yield tmp
     finally:

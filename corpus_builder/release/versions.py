@@ -8,11 +8,11 @@ import re
 from ..catalogue import error
 
 LEVELS = ("patch", "minor", "major")
-_SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
+_SEMVER = re.compile(r"([0-9]+)\.([0-9]+)\.([0-9]+)")  # fullmatch: "1.0.0\n" is no version
 
 
 def bump(version: str, level: str) -> str:
-    m = _SEMVER.match(version)
+    m = _SEMVER.fullmatch(version)
     if not m or level not in LEVELS:
         raise error("E601", file="corpus.toml", position="[dataset].version", version=version, level=level)
     major, minor, patch = map(int, m.groups())

@@ -8,6 +8,7 @@ decoded strictly as UTF-8; the raw bytes' sha256 is the document's provenance.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -16,11 +17,11 @@ from pathlib import Path
 
 from ..catalogue import error, problem
 from ..errors import CorpusError, Problem, rel
-from ..io import sha256_bytes, sha256_text
+from ..io import lone_surrogate, sha256_bytes, sha256_text
 from ..records import Document
 from . import Counts
 
-DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")  # fullmatch: `$` lets a final "\n" by
 
 
 def looks_binary(data: bytes) -> bool:
@@ -79,7 +80,7 @@ class Ingest:
 
     def read(self, path: Path) -> Document:
         doc_id = self.doc_id(path)
-        if not DOC_ID_PATTERN.match(doc_id):
+        if not DOC_ID_PATTERN.fullmatch(doc_id):
             raise error("E104", file=rel(path), found=doc_id, expected=DOC_ID_PATTERN.pattern)
         if path.is_symlink():
             target = path.resolve()
@@ -118,7 +119,7 @@ class Ingest:
                 self.problems.append(row)
                 continue
             doc_id, text = row.get("id"), row.get("text")
-            if not isinstance(doc_id, str) or not DOC_ID_PATTERN.match(doc_id):
+            if not isinstance(doc_id, str) or not DOC_ID_PATTERN.fullmatch(doc_id):
                 self.problems.append(problem("E104:record", file=name, position=position,
                                              found=repr(doc_id), expected=DOC_ID_PATTERN.pattern))
                 continue
@@ -126,6 +127,11 @@ class Ingest:
                 self.problems.append(problem("E102:record", file=name, position=position))
                 continue
             meta = {k: row[k] for k in INPUT_METADATA if isinstance(row.get(k), str) and row[k].strip()}
+            bad = next((k for k in ("published", "url") if k in meta and not _well_formed(k, meta[k])), None)
+            if bad is not None:
+                self.problems.append(problem("E114", file=name, position=f"{position}, /{bad}", found=meta[bad],
+                                             expected=WELL_FORMED[bad]))
+                continue
             yield Document(doc_id=doc_id, source_file=f"{source}#{position}",
                            raw_sha256=sha256_text(text), raw_text=text,
                            origin=f"{name} {position}", input_metadata=meta)
@@ -151,6 +157,19 @@ SUFFIXES = (".txt", ".jsonl", ".parquet")
 INPUT_METADATA = ("title", "published", "publisher", "url", "license")
 
 
+WELL_FORMED = {"published": "YYYY-MM-DD, a day of the calendar", "url": "a link without spaces or control characters"}
+
+
+def _well_formed(key: str, value: str) -> bool:
+    """A record's date is a real day and its link one token: both are published as given."""
+    if key == "url":
+        return value.isprintable() and not any(c.isspace() for c in value)
+    try:
+        return bool(re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value)) and bool(dt.date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
 def _jsonl_rows(path: Path, name: str) -> Iterator[tuple[str, dict | Problem]]:
     with path.open("rb") as fh:
         for n, raw in enumerate(fh, 1):
@@ -166,6 +185,9 @@ def _jsonl_rows(path: Path, name: str) -> Iterator[tuple[str, dict | Problem]]:
                 continue
             if not isinstance(row, dict):
                 yield f"line {n}", problem("E110:object", file=name, position=f"line {n}")
+                continue
+            if (at := lone_surrogate(row)) is not None:
+                yield f"line {n}", problem("E113", file=name, position=f"line {n}, {at}")
                 continue
             yield f"line {n}", row
 
