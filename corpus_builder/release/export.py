@@ -19,7 +19,7 @@ from ..config import SPLITS
 from ..errors import rel
 from ..io import sha256_file, write_json
 from .exporters import Split, brat, conll, docbin, jsonl
-from .folder import SUMS
+from .folder import SUMS, read_checksums
 from .read import read_rows
 
 FORMATS: dict[str, ModuleType] = {"spacy": docbin, "conll": conll, "jsonl": jsonl, "brat": brat}
@@ -40,10 +40,7 @@ class CheckedRelease:
         if not sums.is_file():
             raise error("E702", file=rel(sums))
         self.sums_sha256 = sha256_file(sums)
-        self.listed: dict[str, str] = {}  # file -> sha256, as `sha256sum -c` reads it
-        for line in sums.read_text("utf-8").splitlines():
-            digest, _, name = line.partition("  ")
-            self.listed[name] = digest
+        self.listed = read_checksums(sums)  # file -> sha256
         self.read: dict[str, str] = {}
         try:
             self.manifest: dict[str, Any] = json.loads(self.path("manifest.json").read_text("utf-8"))

@@ -32,6 +32,16 @@ def write_checksums(folder: Path) -> str:
     return text
 
 
+def read_checksums(path: Path) -> dict[str, str]:
+    """What a ``SHA256SUMS`` lists: file (relative to the release) -> sha256, as
+    :func:`write_checksums` writes it and ``sha256sum -c`` reads it."""
+    listed: dict[str, str] = {}
+    for line in path.read_text("utf-8").splitlines():
+        digest, _, name = line.partition("  ")
+        listed[name] = digest
+    return listed
+
+
 def sync_top_level(release: Path, root: Path) -> None:
     for name in TOP_LEVEL_COPIES:
         shutil.copyfile(release / name, root / name)

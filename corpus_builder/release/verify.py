@@ -12,7 +12,7 @@ from ..catalogue import problem
 from ..config import SPLITS, BuildConfig
 from ..errors import CorpusError, Problem, rel
 from ..io import sha256_file, sha256_text
-from .folder import SUMS
+from .folder import SUMS, read_checksums
 from .read import read_release, read_rows
 
 
@@ -20,17 +20,14 @@ def check_checksums(folder: Path) -> list[Problem]:
     sums = folder / SUMS
     if not sums.is_file():
         return [problem("E702", file=rel(sums))]
-    listed: dict[str, str] = {}
-    for line in sums.read_text("utf-8").splitlines():
-        digest, _, name = line.partition("  ")
-        listed[name] = digest
+    listed = read_checksums(sums)
     problems = []
     for name, digest in sorted(listed.items()):
         path = folder / name
         if not path.is_file():
             problems.append(problem("E703", file=rel(path)))
-        elif sha256_file(path) != digest:
-            problems.append(problem("E704", file=rel(path), found=sha256_file(path), expected=digest))
+        elif (found := sha256_file(path)) != digest:
+            problems.append(problem("E704", file=rel(path), found=found, expected=digest))
     extra = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
                    if p.is_file() and p.name != SUMS) 
     for name in extra:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...catalogue import error
+from ..rows import iob_names
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class Split:
     @property
     def tag_names(self) -> list[str]:
         """IOB2 tag names in ClassLabel order: ``O``, then ``B-X``, ``I-X`` per label."""
-        return ["O"] + [f"{p}-{label}" for label in self.labels for p in "BI"]
+        return iob_names(self.labels)
 
     def sentences_by_doc(self) -> dict[str, list[dict[str, Any]]]:
         out: dict[str, list[dict[str, Any]]] = {}
