@@ -4,7 +4,13 @@ touches an earlier one; a held lock fails clearly; killed builds' leftovers are 
 from __future__ import annotations
 
 import importlib.util
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from conftest import ROOT, cli
 from corpus_builder.config import load_config
@@ -52,3 +58,45 @@ def test_the_next_build_removes_a_killed_builds_staging_folder(project: Path):
     assert not stale.exists()
     assert not list(out.glob(".tmp-*"))
     assert (out / version / SUMS).is_file()
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for a reaper no longer runs or holds files)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_killing_a_multiprocess_build_leaves_no_worker_and_no_lock(project: Path, signum: int):
+    """Issue 17.1: spaCy's forked workers held the inherited lock after their build was
+    killed, and every later build failed with E502. Workers now die with the build,
+    and never hold the lock."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from corpus import make_corpus
+
+    make_corpus(300, project / "seeds" / "bench.jsonl")
+    proc = subprocess.Popen([sys.executable, "-m", "corpus_builder", "build", "--out", "out", "--no-cache", "-q",
+                             "--processes", "2"], cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 180
+        workers: list[int] = []
+        while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+            workers = [int(p) for p in children.read_text().split()] if children.exists() else []
+        assert len(workers) >= 2, "the build started no workers"
+        time.sleep(0.5)
+        proc.send_signal(signum)
+        proc.wait(timeout=60)
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [w for w in workers if _alive(w)], "workers of the killed build are still running"
+    finally:
+        proc.kill()
+    result = cli("build", "--out", "out", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "[E502]" not in result.stderr

@@ -58,6 +58,15 @@ def build(config: BuildConfig, nlp: Language | None = None, *, sync_top_level_to
 
 def _write(pipeline: Pipeline, config: BuildConfig,
            progress: Callable[[Iterable[Document]], Iterable[Document]] | None) -> tuple[PipelineResult, dict[str, Any], str]:
+    try:
+        return _write_release(pipeline, config, progress)
+    except OSError as exc:  # a full disk, a read-only file system: nothing was promoted
+        raise error("E505", file=rel(exc.filename or config.out), reason=exc.strerror or str(exc)) from None
+
+
+def _write_release(pipeline: Pipeline, config: BuildConfig,
+                   progress: Callable[[Iterable[Document]], Iterable[Document]] | None
+                   ) -> tuple[PipelineResult, dict[str, Any], str]:
     with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
         writer = ReleaseWriter(config, pipeline.identity.labels, tmp, pipeline.identity.ref)
         annotated = {o.doc_id for o in pipeline.overlays}

@@ -4,7 +4,14 @@ does not answer, so a fully cached rebuild never imports spaCy."""
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import os
+import multiprocessing
+import signal
+import sys
+import threading
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -20,12 +27,54 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+_worker_parent: int | None = None  # the build whose forks are spaCy workers
+
+
+def _become_worker() -> None:
+    """In each forked spaCy worker: die with the build (SIGKILL when its parent goes,
+    however it goes), and leave Ctrl-C to the parent, which prints the one line."""
+    if _worker_parent is None:
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != _worker_parent:  # the parent died before the line above
+        os._exit(1)
+
+
+os.register_at_fork(after_in_child=_become_worker)
+
+
+def _interrupt_workers(signum: int, frame: object) -> None:
+    """Ctrl-C in the build while workers run: kill them first, so spaCy's clean-up
+    (which joins them) cannot wait forever, then stop as for any Ctrl-C."""
+    for child in multiprocessing.active_children():
+        child.kill()
+    warnings.filterwarnings("ignore", message=r".*\[W127\]")  # "not all workers completed": we killed them
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _workers_interruptible() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, _interrupt_workers)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
 
 class LocalExecutor:
     def __init__(self, config: BuildConfig, nlp: Language | None = None, processes: int = 1):
         """``nlp``: an already loaded pipeline (tests); else ``config.model`` is loaded when needed."""
         self.config = config
         self.processes = processes
+        if processes > 1:
+            global _worker_parent
+            _worker_parent = os.getpid()
         # chunks bound memory; with several processes each nlp.pipe call starts
         # workers, so chunks are big enough to keep them busy
         self.chunk_size = config.batch_size * (1 if processes == 1 else 16 * processes)
@@ -66,8 +115,15 @@ class LocalExecutor:
             if not texts:
                 yield tag, []
                 continue
-            parsed = self.nlp.pipe(texts, batch_size=self.config.batch_size, n_process=self.processes)
-            yield tag, [parse_result(t, p) for t, p in zip(texts, parsed)]
+            nlp = self.nlp
+            if self.processes == 1:
+                parsed = nlp.pipe(texts, batch_size=self.config.batch_size)
+                yield tag, [parse_result(t, p) for t, p in zip(texts, parsed)]
+                continue
+            with _workers_interruptible():
+                parsed = nlp.pipe(texts, batch_size=self.config.batch_size, n_process=self.processes)
+                results = [parse_result(t, p) for t, p in zip(texts, parsed)]
+            yield tag, results
 
 
 @contextmanager

@@ -53,19 +53,44 @@ def same_tree(a: Path, b: Path) -> bool:
     return files_a == files_b and all((a / f).read_bytes() == (b / f).read_bytes() for f in files_a)
 
 
+# lock files this process holds: a forked child (spaCy's workers) closes its copies at
+# once, so a worker that outlives a killed build cannot keep the output folder locked
+_HELD_LOCKS: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    for fd in list(_HELD_LOCKS):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited_locks)
+
+
 @contextmanager
 def output_lock(out: Path) -> Iterator[None]:
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / ".lock", "w") as fh:
+    """An exclusive ``flock`` on ``<out>/.lock``: released by the kernel when its owner
+    dies (however), never inherited by a worker (the descriptor is close-on-exec and
+    closed in forked children)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out / ".lock", os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise error("E504", file=rel(out), reason=exc.strerror or str(exc)) from None
+    _HELD_LOCKS.add(fd)
+    try:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise error("E502", file=rel(out)) from None
-        try:
-            remove_stale_staging(out)
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+        remove_stale_staging(out)
+        yield
+    finally:
+        _HELD_LOCKS.discard(fd)
+        os.close(fd)  # closing the last descriptor releases the lock
 
 
 def remove_stale_staging(out: Path) -> None:
