@@ -80,6 +80,12 @@ ENTRIES = (
           "set version = \"MAJOR.MINOR.PATCH\" (e.g. \"3.0.1\"); it names the release folder, so no '/', '..', "
           "spaces or control characters",
           "`[dataset].version` is not MAJOR.MINOR.PATCH with optional +BUILD metadata (it becomes a folder name under dist/)"),
+    Entry("E030", INVALID, "setting {key} has the wrong type",
+          "give it the expected type (a string in quotes, a whole number without quotes); see README.md",
+          "a setting of corpus.toml has another type than the one it needs (each bad key is reported)"),
+    Entry("E031", INVALID, "setting {key} must be at least 1",
+          "set it to a positive number (batch_size = 0 would drop every document)",
+          "a count or size setting of corpus.toml (`batch_size`, `max_length`, `[limits]`) is 0 or negative"),
 
     # --- E1xx, W1xx: raw input (the seeds) ------------------------------------------------
     Entry("E100", USAGE, "seeds folder not found",
@@ -137,6 +143,15 @@ ENTRIES = (
     Entry("E114", INVALID, "record metadata is not well formed",
           "fix or drop the field: a published date is YYYY-MM-DD (a real day), a url one link",
           "a .jsonl/.parquet record's `published` is not a calendar date, or its `url` holds spaces or control characters"),
+    Entry("E150", INVALID, "a JSON record names the key {key!r} twice",
+          "keep one of the two (JSON readers would silently keep the last)",
+          "a line of a .jsonl seed file repeats a key in one object"),
+    Entry("E151", INVALID, "seed is {kind}, not a regular file",
+          "put the article in a regular file: FIFOs, devices and sockets are never opened",
+          "a seed path (or the target of a seed symlink) is a FIFO, a device or a socket"),
+    Entry("E152", INVALID, "seed file too large ({size:,} bytes > {limit:,})",
+          "split it into several files, or raise [limits].seed_file_bytes in corpus.toml",
+          "a seed file is bigger than `[limits].seed_file_bytes` (256 MiB by default); it is not read"),
 
     # --- E3xx: the spaCy model ---------------------------------------------------------------
     Entry("E300", USAGE, "cannot load spaCy pipeline {model!r}: {error_type}: {error}",
@@ -175,8 +190,8 @@ ENTRIES = (
     Entry("E404", INVALID, "duplicate op id in file", "give every op of a file its own id",
           "two ops of one overlay file have the same id"),
     Entry("E405", INVALID, "overlay file too large ({size:,} bytes > {limit:,})",
-          "split it: one file per document and annotator",
-          "an overlay file is over 10 MiB, or cannot be read",
+          "split it: one file per document and annotator (or raise [limits].overlay_file_bytes in corpus.toml)",
+          "an overlay file is over `[limits].overlay_file_bytes` (10 MiB by default), or cannot be read",
           variants={"unreadable": Wording("cannot read overlay: {reason}", "check that it exists and is readable")}),
     Entry("E406", INVALID, "unknown annotator", "add the annotator to {registry} (id, name, role) or fix the id",
           "an overlay's annotator or an adjudication's adjudicator is not in annotations/annotators.json",
@@ -247,6 +262,13 @@ ENTRIES = (
           "but the overlay says scope: complete",
           "add an accept, remove, relabel or resize op for it, or set scope to partial",
           "an overlay with `scope: complete` does not review every model entity"),
+    Entry("E423", INVALID, "a JSON object names the key {key!r} twice",
+          "keep one of the two (JSON readers would silently keep the last)",
+          "an overlay, the annotator registry or an adjudication file repeats a key in one object"),
+    Entry("E424", INVALID, "{kind} under annotations/ is not read",
+          "put a regular file there (copy the overlay instead of linking it): links and special files are never "
+          "followed",
+          "a symlink, FIFO, device or socket is under annotations/ (git stores links, so a pull request can plant one)"),
     Entry("E430", INVALID, "the text this overlay was written against is unknown",
           "no snapshot ({snapshots}no release under {out}) holds it: re-anchor the ops by hand "
           "and set text_sha256 to {sha256}, or restore the release or snapshot and rerun rebase",
@@ -287,7 +309,7 @@ ENTRIES = (
     Entry("E504", USAGE, "cannot use the output folder: {reason}",
           "pass --out a writable folder (it is created if missing; it must not be a file)",
           "the output folder cannot be created, is not a folder, or is not writable"),
-    Entry("E505", USAGE, "writing the release failed: {reason}",
+    Entry("E505", USAGE, "cannot write the release: {reason}",
           "free disk space or fix the folder's permissions, then run the command again; nothing was released",
           "a write, flush or rename of the release fails (a full disk, a read-only file system, a quota)"),
     Entry("E503", INVALID, "split {split!r} would be empty",

@@ -8,7 +8,8 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .catalogue import error
+from .catalogue import error, problem
+from .errors import CorpusError, Problem
 
 CONFIG_FILE = "corpus.toml"
 SCHEMA_VERSION = "1.0"  # version of the record layout and overlay format
@@ -49,6 +50,8 @@ class BuildConfig:
     split_pins: dict[str, str] = field(default_factory=dict)
     schema_dir: Path = Path("schema")
     citation: dict = field(default_factory=dict)
+    seed_file_bytes: int = 256 * 1024 * 1024  # a bigger seed file is refused before it is read
+    overlay_file_bytes: int = 10 * 1024 * 1024  # an overlay is hand-written; anything bigger is a mistake
 
     def with_overrides(self, **kwargs: object) -> "BuildConfig":
         """Return a copy with the non-None keyword arguments replaced."""
@@ -67,6 +70,49 @@ class BuildConfig:
         return self.out / self.dataset.version
 
 
+# every setting a section may hold: its type, and for numbers the least value
+_STR, _INT = (str, "a string"), (int, "an integer")
+SETTINGS: dict[str, dict[str, tuple[type, str]]] = {
+    "dataset": {k: _STR for k in DatasetInfo.__dataclass_fields__},
+    "paths": {k: _STR for k in ("seeds", "annotations", "out", "cache")},
+    "model": {"name": _STR, "sha256": _STR, "batch_size": _INT, "max_length": _INT},
+    "limits": {"seed_file_bytes": _INT, "overlay_file_bytes": _INT},
+}
+AT_LEAST_ONE = {("model", "batch_size"), ("model", "max_length"), ("limits", "seed_file_bytes"),
+                ("limits", "overlay_file_bytes")}
+
+
+def check_types(raw: dict, file: str) -> list[Problem]:
+    """Every setting of a known section has its type (a bool is no integer, a count is
+    at least 1): one problem per bad key, before any of them is used."""
+    problems = []
+    for section, keys in SETTINGS.items():
+        table = raw.get(section, {})
+        if not isinstance(table, dict):
+            problems.append(problem("E030", file=file, position=f"[{section}]", found=type(table).__name__,
+                                    expected="a table", key=f"[{section}]"))
+            continue
+        for key, (kind, name) in keys.items():
+            if key not in table:
+                continue
+            value = table[key]
+            if not isinstance(value, kind) or isinstance(value, bool):
+                problems.append(problem("E030", file=file, position=f"[{section}].{key}", found=repr(value),
+                                        expected=name, key=key))
+            elif (section, key) in AT_LEAST_ONE and value < 1:
+                problems.append(problem("E031", file=file, position=f"[{section}].{key}", found=repr(value),
+                                        expected="an integer >= 1", key=key))
+    pins = raw.get("splits", {}).get("pins", {}) if isinstance(raw.get("splits", {}), dict) else None
+    if not isinstance(pins, dict):
+        problems.append(problem("E030", file=file, position="[splits.pins]", found=repr(pins), expected="a table",
+                                key="[splits.pins]"))
+    for key in ("citation",):
+        if not isinstance(raw.get(key, {}), dict):
+            problems.append(problem("E030", file=file, position=f"[{key}]", found=repr(raw[key]), expected="a table",
+                                    key=f"[{key}]"))
+    return problems
+
+
 def load_config(root: Path | str = ".") -> BuildConfig:
     """Read ``corpus.toml`` under ``root``; paths in it are relative to ``root``."""
     root = Path(root)
@@ -77,6 +123,9 @@ def load_config(root: Path | str = ".") -> BuildConfig:
         raise error("E001", file=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise error("E002", file=str(path), error=exc) from None
+    wrong = check_types(raw, str(path))
+    if wrong:
+        raise CorpusError(wrong)
     try:
         ds = raw["dataset"]
         paths = raw.get("paths", {})
@@ -105,4 +154,6 @@ def load_config(root: Path | str = ".") -> BuildConfig:
         schema_dir=root / "schema",
         cache=root / paths.get("cache", ".cache/ner"),
         citation=dict(raw.get("citation", {})),
+        seed_file_bytes=raw.get("limits", {}).get("seed_file_bytes", BuildConfig.seed_file_bytes),
+        overlay_file_bytes=raw.get("limits", {}).get("overlay_file_bytes", BuildConfig.overlay_file_bytes),
     )

@@ -4,9 +4,11 @@ overlay are hashed and written the same way."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -53,6 +55,73 @@ def lone_surrogate(obj: Any, at: str = "") -> str | None:
         if found:
             return found
     return None
+
+
+class NotRegular(OSError):
+    """A path that is a symlink (when not followed), FIFO, device, socket or folder."""
+
+    def __init__(self, kind: str):
+        super().__init__(f"not a regular file: {kind}")
+        self.kind = kind
+
+
+class TooLarge(OSError):
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"{size} bytes > {limit}")
+        self.size, self.limit = size, limit
+
+
+def file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISLNK, "a symlink"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def read_regular(path: Path, limit: int, follow_symlinks: bool = False) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes. The type is checked on
+    the opened descriptor (opened non-blocking, so a FIFO cannot hang the reader, and
+    without following a final symlink unless asked), before anything is read."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow_symlinks else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow_symlinks:
+            raise NotRegular("a symlink") from None
+        raise
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotRegular(file_kind(st.st_mode))
+        if st.st_size > limit:
+            raise TooLarge(st.st_size, limit)
+        data = fh.read(limit + 1)
+    if len(data) > limit:  # grew while read
+        raise TooLarge(len(data), limit)
+    return data
+
+
+class DuplicateKey(ValueError):
+    """A JSON object names one key twice (``json`` would keep the last silently)."""
+
+    def __init__(self, key: str):
+        super().__init__(f"duplicate key {key!r}")
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise DuplicateKey(key)
+        obj[key] = value
+    return obj
+
+
+def loads_strict(text: str | bytes) -> Any:
+    """``json.loads`` that refuses an object naming a key twice (:class:`DuplicateKey`)."""
+    return json.loads(text, object_pairs_hook=_no_duplicates)
 
 
 def json_text(obj: Any) -> str:

@@ -93,7 +93,7 @@ class Pipeline:
     def __init__(self, config: BuildConfig, executor: Executor):
         self.start = time.perf_counter()
         self.config = config
-        self.overlays, self.problems = load_overlays(config.annotations, config.schema_dir)
+        self.overlays, self.problems = load_overlays(config.annotations, config.schema_dir, config.overlay_file_bytes)
         self.adjudications, found = load_adjudications(config.annotations / FOLDER, config.schema_dir,
                                                        load_annotators(config.annotations, config.schema_dir)[0])
         self.problems += found
@@ -103,7 +103,7 @@ class Pipeline:
             raise error("E302", file="corpus.toml", position="[model].sha256", found=identity.sha256,
                         expected=config.model_sha256, model=config.model)
         cache = config.cache
-        self.ingest = Ingest(config.seeds)
+        self.ingest = Ingest(config.seeds, config.seed_file_bytes)
         self.normalize = Normalizer(
             cache=Store(cache / "normalized", normalize_stage.fingerprint()) if cache is not None else None)
         self.dedup = Dedup(

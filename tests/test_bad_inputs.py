@@ -99,6 +99,62 @@ def second_annotator(project: Path) -> None:
     write_overlay(project / "annotations", ov)
 
 
+def fifo(where: str) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        os.mkfifo(project / where)
+    return setup
+
+
+def link_to(where: str, target: str) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        path = project / where
+        if path.exists():
+            path.unlink()
+        path.symlink_to(target)
+    return setup
+
+
+def toml_edit(old: str, new: str) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        toml = project / "corpus.toml"
+        text = toml.read_text("utf-8")
+        assert old in text
+        toml.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return setup
+
+
+def toml_append(extra: str) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        with (project / "corpus.toml").open("a", encoding="utf-8") as fh:
+            fh.write("\n" + extra + "\n")
+    return setup
+
+
+def read_only_out(project: Path) -> None:
+    (project / "ro").mkdir(mode=0o555)
+
+
+def file_as_out(project: Path) -> None:
+    (project / "afile").write_text("not a folder\n")
+
+
+def tiny_disk(project: Path) -> None:
+    """A 96 KiB tmpfs as the output folder: the release (about 320 KiB) cannot fit."""
+    (project / "full").mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(project / "full")], check=True)
+
+
+def unmount_tiny_disk(project: Path) -> None:
+    subprocess.run(["umount", str(project / "full")], check=True)
+
+
+def both(*setups: Callable[[Path], None]) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        for s in setups:
+            s(project)
+    return setup
+
+
 def text_of(doc_id: str) -> str:
     return normalized((ROOT / "seeds" / f"{doc_id}.txt").read_text("utf-8")).text
 
@@ -115,6 +171,8 @@ class Case:
     exit_code: int
     expect: str  # a fragment of the message (its code and position)
     args: tuple[str, ...] = ("validate",)
+    teardown: Callable[[Path], None] | None = None
+    left: str = ""  # what the command leaves on disk, when it is more than nothing
 
 
 CASES = [
@@ -240,6 +298,58 @@ CASES = [
          f"[E402] annotations/{SEED}.maintainer-a.json at /doc_id: schema violation: '../000_609d6079c7c3312f' does not match"),
     Case("overlay: a file of many megabytes", raw_overlay(b'{"ops": [' + b'{"id": "x"}, ' * 1_000_000 + b'{}]}'), 1,
          f"[E405] annotations/{SEED}.maintainer-a.json: overlay file too large (13,000,013 bytes > 10,485,760)"),
+    # issue 17.9: overlay discovery refuses what it will not read; seeds are stat-ed before they are opened
+    Case("overlay: symlink to a device", link_to(f"annotations/{SEED}.maintainer-a.json", "/dev/zero"), 1,
+         f"[E424] annotations/{SEED}.maintainer-a.json: a symlink under annotations/ is not read"),
+    Case("overlay: symlink to an overlay outside (build)", both(
+        lambda p: (p / "elsewhere.json").write_bytes((p / "annotations" / f"{SEED}.maintainer-a.json").read_bytes()),
+        link_to(f"annotations/{SEED}.maintainer-a.json", "../elsewhere.json")), 1,
+         f"[E424] annotations/{SEED}.maintainer-a.json: a symlink under annotations/ is not read",
+         ("build", "--out", "out")),
+    Case("overlay: a FIFO (never opened, no hang)", fifo("annotations/x.maintainer-a.json"), 1,
+         "[E424] annotations/x.maintainer-a.json: a FIFO under annotations/ is not read"),
+    Case("overlay: a FIFO in the adjudication folder", both(
+        lambda p: (p / "annotations" / "adjudication").mkdir(exist_ok=True), fifo("annotations/adjudication/x.json")), 1,
+         "[E424] annotations/adjudication/x.json: a FIFO under annotations/ is not read"),
+    Case("annotator registry: a symlink", link_to("annotations/annotators.json", "/dev/zero"), 1,
+         "[E424] annotations/annotators.json: a symlink under annotations/ is not read"),
+    Case("overlay: over the size setting", toml_append("[limits]\noverlay_file_bytes = 100"), 1,
+         f"[E405] annotations/{SEED}.maintainer-a.json: overlay file too large ("),
+    Case("seed: a FIFO (never opened, no hang)", fifo("seeds/pipe.txt"), 1,
+         "[E151] seeds/pipe.txt: seed is a FIFO, not a regular file"),
+    Case("seed: a symlink to a device", link_to("seeds/zero.txt", "/dev/zero"), 1,
+         "[E108] seeds/zero.txt: symlink points outside the seeds folder"),
+    Case("seed: over the size setting", toml_append("[limits]\nseed_file_bytes = 1000"), 1,
+         f"[E152] seeds/{SEED}.txt: seed file too large ("),
+    # issue 17.12: duplicate JSON keys are refused, not "last wins"
+    Case("overlay: a key given twice", raw_overlay(json.dumps(OVERLAY)[:-1] + ', "scope": "partial", "scope": "full"}'),
+         1, f"[E423] annotations/{SEED}.maintainer-a.json: a JSON object names the key 'scope' twice"),
+    Case("JSONL: a key given twice", seed("dup.jsonl", '{"id": "d1", "text": "Ban Ki-moon visited Gaza.", "id": "d2"}\n'),
+         1, "[E150] seeds/dup.jsonl at line 1: a JSON record names the key 'id' twice"),
+    Case("annotator registry: a key given twice", lambda p: (p / "annotations" / "annotators.json").write_text(
+        '{"annotators": [], "annotators": [{"id": "maintainer-a", "name": "A", "role": "r"}]}'), 1,
+         "[E423] annotations/annotators.json: a JSON object names the key 'annotators' twice"),
+    # issue 17.12: typed settings, checked at load, one error per bad key
+    Case("setting of the wrong type", toml_edit("batch_size = 64", 'batch_size = "64"'), 1,
+         "[E030] corpus.toml at [model].batch_size: setting batch_size has the wrong type (found \"'64'\", "
+         "expected 'an integer')"),
+    Case("two settings of the wrong type (both reported)",
+         both(toml_edit('pretty_name = "UN Gaza News NER"', "pretty_name = 3"),
+              toml_edit('seeds = "seeds"', "seeds = true")), 1,
+         "[E030] corpus.toml at [paths].seeds: setting seeds has the wrong type (found 'True', expected 'a string')"),
+    Case("a section of the wrong type", toml_edit("[dataset]", "limits = 5\n[dataset]"), 1,
+         "[E030] corpus.toml at [limits]: setting [limits] has the wrong type (found 'int', expected 'a table')"),
+    Case("batch_size = 0 (would drop every document)", toml_edit("batch_size = 64", "batch_size = 0"), 1,
+         "[E031] corpus.toml at [model].batch_size: setting batch_size must be at least 1 (found '0'",
+         ("build", "--out", "out")),
+    # issue 17.12: an output folder that cannot be used, a full disk
+    Case("--out a read-only folder", read_only_out, 2,
+         "[E504] ro/3.0.0: cannot use the output folder: Permission denied", ("build", "--out", "ro/3.0.0")),
+    Case("--out a file", file_as_out, 2, "[E504] afile: cannot use the output folder: File exists",
+         ("build", "--out", "afile")),
+    Case("full disk (a 96 KiB tmpfs as --out)", tiny_disk, 2,
+         "cannot write the release: No space left on device", ("build", "--out", "full"),
+         teardown=unmount_tiny_disk),
 ]
 
 
@@ -254,7 +364,13 @@ def run_cli(project: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess
 def test_bad_input_gets_one_clear_line(case: Case, tmp_path: Path):
     project = copy_project(tmp_path / "p")
     case.setup(project)
-    result = run_cli(project, case.args)
+    try:
+        result = run_cli(project, case.args)
+        if case.teardown is not None:
+            assert [p.name for p in (project / "full").rglob("*")] == [".lock"], "a failed write left files behind"
+    finally:
+        if case.teardown is not None:
+            case.teardown(project)
     assert "Traceback" not in result.stderr + result.stdout
     assert result.returncode == case.exit_code, result.stderr
     assert case.expect in result.stderr, result.stderr
@@ -296,7 +412,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             project = copy_project(Path(tmp))
             case.setup(project)
-            result = run_cli(project, case.args)
+            try:
+                result = run_cli(project, case.args)
+            finally:
+                if case.teardown is not None:
+                    case.teardown(project)
             lines = [l for l in result.stderr.splitlines() if case.expect in l] or result.stderr.splitlines()[-1:]
             message = lines[0].replace("|", "\\|") if lines else ""
             print(f"| {case.name} | `corpus-builder {' '.join(case.args)}` | {result.returncode} | {message} |")

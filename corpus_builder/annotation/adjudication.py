@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..catalogue import problem
 from ..errors import Problem, rel
-from ..io import lone_surrogate, sha256_bytes
+from ..io import DuplicateKey, lone_surrogate, loads_strict, sha256_bytes
 from ..records import Document, Entity, OpRef
 from .schema import pointer, validator
 
@@ -55,9 +55,14 @@ def load_adjudications(folder: Path, schema_dir: Path, annotators: set[str]) -> 
         return found, problems
     for path in sorted(folder.glob("*.json")):
         name = rel(path)
+        if path.is_symlink() or not path.is_file():
+            continue  # refused where annotations/ is listed (E424), never opened
         try:
             data = path.read_bytes()
-            obj = json.loads(data.decode("utf-8"))
+            obj = loads_strict(data.decode("utf-8"))
+        except DuplicateKey as exc:
+            problems.append(problem("E423", file=name, key=exc.key))
+            continue
         except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
             problems.append(problem("E401:adjudication", file=name, error=str(exc)[:80]))
             continue

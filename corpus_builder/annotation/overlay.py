@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import stat
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from typing import Any
 from .. import catalogue
 from ..catalogue import problem
 from ..errors import Problem, rel
-from ..io import lone_surrogate, sha256_bytes
+from ..io import DuplicateKey, NotRegular, file_kind, TooLarge, lone_surrogate, loads_strict, read_regular, sha256_bytes
 from ..records import OpRef
 from .adjudication import FOLDER as ADJUDICATION_FOLDER
 from .schema import expected, pointer, validator
@@ -80,20 +81,24 @@ class Overlay:
 MAX_BYTES = 10 * 1024 * 1024  # an overlay is hand-written; anything bigger is a mistake
 
 
-def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None = None) -> tuple[Overlay | None, list[Problem]]:
+def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None = None,
+                 max_bytes: int = MAX_BYTES) -> tuple[Overlay | None, list[Problem]]:
     """Parse and schema-check one file; returns all problems found in it."""
     name = rel(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return None, [problem("E405", file=name, size=size, limit=MAX_BYTES)]
-        data = path.read_bytes()
+        data = read_regular(path, max_bytes)
+    except TooLarge as exc:
+        return None, [problem("E405", file=name, size=exc.size, limit=exc.limit)]
+    except NotRegular as exc:
+        return None, [problem("E424", file=name, kind=exc.kind)]
     except OSError as exc:
         return None, [problem("E405:unreadable", file=name, reason=exc.strerror or exc)]
     try:
-        obj = json.loads(data.decode("utf-8"))
+        obj = loads_strict(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return None, [problem("E401:encoding", file=name, position=f"byte {exc.start}")]
+    except DuplicateKey as exc:
+        return None, [problem("E423", file=name, key=exc.key)]
     except json.JSONDecodeError as exc:
         return None, [problem("E401", file=name, position=f"line {exc.lineno}, column {exc.colno}", error=exc.msg)]
     except (RecursionError, ValueError) as exc:
@@ -147,10 +152,14 @@ def load_annotators(folder: Path, schema_dir: Path) -> tuple[set[str], list[Prob
     """The annotator registry ``annotations/annotators.json`` (validated by its schema)."""
     path = folder / ANNOTATORS_FILE
     name = rel(path)
-    if not path.is_file():
+    if not path.is_file() and not path.is_symlink():
         return set(), [problem("E407", file=name)]
     try:
-        obj = json.loads(path.read_text(encoding="utf-8"))
+        obj = loads_strict(read_regular(path, MAX_BYTES).decode("utf-8"))
+    except NotRegular as exc:
+        return set(), [problem("E424", file=name, kind=exc.kind)]
+    except DuplicateKey as exc:
+        return set(), [problem("E423", file=name, key=exc.key)]
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         return set(), [problem("E407:unreadable", file=name, error=str(exc)[:80])]
     errors = list(validator(schema_dir / "annotators.schema.json").iter_errors(obj))
@@ -171,7 +180,10 @@ def unread_files(folder: Path) -> list[Problem]:
     ``x.JSON``, ``x.json5``, ``other/x.json``... would otherwise lose annotations silently."""
     problems = []
     for path in sorted(folder.rglob("*")):
-        if path.is_dir():
+        if not is_regular(path):  # a link can point anywhere (a device, a FIFO, another tree): never followed
+            if not path.is_dir() or path.is_symlink():
+                if path != folder / ANNOTATORS_FILE:  # its loader says so
+                    problems.append(problem("E424", file=rel(path), kind=file_kind(path.lstat().st_mode)))
             continue
         where = "" if path.parent == folder else path.parent.relative_to(folder).as_posix()
         pattern = READ.get(where)
@@ -180,15 +192,24 @@ def unread_files(folder: Path) -> list[Problem]:
     return problems
 
 
-def load_overlays(folder: Path, schema_dir: Path) -> tuple[list[Overlay], list[Problem]]:
+def is_regular(path: Path) -> bool:
+    """A regular file itself, not a link to one (``lstat``: nothing is opened)."""
+    try:
+        return stat.S_ISREG(path.lstat().st_mode)
+    except OSError:
+        return False
+
+
+def load_overlays(folder: Path, schema_dir: Path, max_bytes: int = MAX_BYTES) -> tuple[list[Overlay], list[Problem]]:
     overlays: list[Overlay] = []
     if not folder.is_dir():
         return [], []
-    paths = sorted(p for p in folder.glob("*.json") if p.name != ANNOTATORS_FILE)
+    # links and special files are refused by unread_files, never opened
+    paths = sorted(p for p in folder.glob("*.json") if p.name != ANNOTATORS_FILE and is_regular(p))
     annotators, problems = load_annotators(folder, schema_dir) if paths else (set(), [])
     problems = unread_files(folder) + problems
     for path in paths:
-        overlay, found = load_overlay(path, schema_dir, annotators)
+        overlay, found = load_overlay(path, schema_dir, annotators, max_bytes)
         problems.extend(found)
         if overlay is not None:
             overlays.append(overlay)

@@ -12,12 +12,14 @@ import datetime as dt
 import json
 import os
 import re
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..catalogue import error, problem
 from ..errors import CorpusError, Problem, rel
-from ..io import lone_surrogate, sha256_bytes, sha256_text
+from ..io import (DuplicateKey, NotRegular, TooLarge, file_kind, lone_surrogate, loads_strict, read_regular,
+                  sha256_bytes, sha256_text)
 from ..records import Document
 from . import Counts
 
@@ -50,8 +52,9 @@ class Ingest:
 
     name = "ingest"
 
-    def __init__(self, seeds: Path):
+    def __init__(self, seeds: Path, max_bytes: int = 256 * 1024 * 1024):
         self.seeds = Path(seeds)
+        self.max_bytes = max_bytes
         self.root = self.seeds
         self.stats = Counts()
         self.problems: list[Problem] = []
@@ -82,14 +85,12 @@ class Ingest:
         doc_id = self.doc_id(path)
         if not DOC_ID_PATTERN.fullmatch(doc_id):
             raise error("E104", file=rel(path), found=doc_id, expected=DOC_ID_PATTERN.pattern)
-        if path.is_symlink():
-            target = path.resolve()
-            if not target.is_relative_to(self.root.resolve()):
-                raise error("E108", file=rel(path), found=str(target))
-        if path.is_dir():
-            raise error("E109:folder", file=rel(path))
         try:
-            data = path.read_bytes()
+            data = read_regular(path, self.max_bytes, follow_symlinks=True)  # checked by check() already
+        except NotRegular as exc:
+            raise error("E151", file=rel(path), kind=exc.kind) from None
+        except TooLarge as exc:
+            raise error("E152", file=rel(path), size=exc.size, limit=exc.limit) from None
         except OSError as exc:
             raise error("E109", file=rel(path), reason=exc.strerror or exc) from None
         if not data:
@@ -104,6 +105,24 @@ class Ingest:
             raw_text=decode(path, data),
             origin=rel(path),
         )
+
+    def check(self, path: Path) -> None:
+        """Before a file is opened: a link stays inside the seeds folder, the file is a
+        regular one (a FIFO would hang the read, a device never end) of bounded size."""
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(self.root.resolve()):
+                raise error("E108", file=rel(path), found=str(target))
+        try:
+            st = path.stat()
+        except OSError as exc:
+            raise error("E109", file=rel(path), reason=exc.strerror or exc) from None
+        if stat.S_ISDIR(st.st_mode):
+            raise error("E109:folder", file=rel(path))
+        if not stat.S_ISREG(st.st_mode):
+            raise error("E151", file=rel(path), kind=file_kind(st.st_mode))
+        if st.st_size > self.max_bytes:
+            raise error("E152", file=rel(path), size=st.st_size, limit=self.max_bytes)
 
     def records(self, path: Path) -> Iterator[Document]:
         """Articles of a JSON Lines or Parquet file: columns ``id``, ``text`` and
@@ -139,6 +158,7 @@ class Ingest:
     def __call__(self) -> Iterator[Document]:
         for path in self.files():
             try:
+                self.check(path)
                 if path.suffix == ".txt":
                     docs: Iterator[Document] = iter([self.read(path)])
                 else:
@@ -176,9 +196,12 @@ def _jsonl_rows(path: Path, name: str) -> Iterator[tuple[str, dict | Problem]]:
             if not raw.strip():
                 continue
             try:
-                row = json.loads(raw.decode("utf-8"))
+                row = loads_strict(raw.decode("utf-8"))
             except UnicodeDecodeError as exc:
                 yield f"line {n}", problem("E101:line", file=name, position=f"line {n}, byte {exc.start}")
+                continue
+            except DuplicateKey as exc:
+                yield f"line {n}", problem("E150", file=name, position=f"line {n}", key=exc.key)
                 continue
             except ValueError as exc:
                 yield f"line {n}", problem("E110", file=name, position=f"line {n}", error=str(exc)[:80])
