@@ -7,6 +7,8 @@ writing a release (``validate``, ``agreement``, ``report``)."""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -61,7 +63,15 @@ def _write(pipeline: Pipeline, config: BuildConfig,
     try:
         return _write_release(pipeline, config, progress)
     except OSError as exc:  # a full disk, a read-only file system: nothing was promoted
-        raise error("E505", file=rel(exc.filename or config.out), reason=exc.strerror or str(exc)) from None
+        raise error("E505", file=rel(exc.filename or config.out), reason=os_reason(exc)) from None
+
+
+def os_reason(exc: OSError) -> str:
+    """The system's words for a failed write (pyarrow's OSError carries the errno only in its text)."""
+    if exc.strerror:
+        return exc.strerror
+    m = re.search(r"errno (\d+)", str(exc), re.IGNORECASE)
+    return os.strerror(int(m.group(1))) if m else str(exc)[:120]
 
 
 def _write_release(pipeline: Pipeline, config: BuildConfig,
