@@ -68,10 +68,9 @@ def _write(pipeline: Pipeline, config: BuildConfig,
 
 def os_reason(exc: OSError) -> str:
     """The system's words for a failed write (pyarrow's OSError carries the errno only in its text)."""
-    if exc.strerror:
-        return exc.strerror
     m = re.search(r"errno (\d+)", str(exc), re.IGNORECASE)
-    return os.strerror(int(m.group(1))) if m else str(exc)[:120]
+    code = int(m.group(1)) if m else exc.errno
+    return os.strerror(code) if code else str(exc)[:120]
 
 
 def _write_release(pipeline: Pipeline, config: BuildConfig,
