@@ -269,6 +269,10 @@ ENTRIES = (
           "put a regular file there (copy the overlay instead of linking it): links and special files are never "
           "followed",
           "a symlink, FIFO, device or socket is under annotations/ (git stores links, so a pull request can plant one)"),
+    Entry("E425", INVALID, "annotator id too long ({length} characters > {limit})",
+          "use a shorter id: with a document id of up to 128 characters it names overlay files, "
+          "which a file system limits to 255 bytes",
+          "an annotator id of annotators.json is longer than 64 characters"),
     Entry("E430", INVALID, "the text this overlay was written against is unknown",
           "no snapshot ({snapshots}no release under {out}) holds it: re-anchor the ops by hand "
           "and set text_sha256 to {sha256}, or restore the release or snapshot and rerun rebase",
@@ -421,7 +425,7 @@ ENTRIES = (
 
     # --- E8xx: `publish` -------------------------------------------------------------------------
     Entry("E801", USAGE, "repo id must look like OWNER/NAME", "pass --repo-id your-user/un-gaza-news-ner",
-          "`--repo-id` is not OWNER/NAME"),
+          "`--repo-id` is not OWNER/NAME in the Hub's grammar (letters, digits, `-_.`, no `--` or `..`, at most 96 characters)"),
     Entry("E802", USAGE, "the Hugging Face Hub is switched off (HF_HUB_OFFLINE=1)",
           "unset HF_HUB_OFFLINE on a machine with network access, or use --dry-run",
           "`publish` runs with HF_HUB_OFFLINE=1"),

@@ -142,6 +142,16 @@ def write_json(path: Path, obj: Any, atomic: bool = False) -> None:
         Path(path).write_bytes(data)
 
 
+def _mode_for(path: Path) -> int:
+    """The mode the file has, or a new file's (0666 less the umask)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     """Write ``data`` to a temporary file beside ``path``, flush it to disk and rename
     it into place: readers see the old file or the whole new one, never half.
@@ -149,6 +159,7 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     to recompute than to flush (a killed process cannot tear it; only power loss can)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _mode_for(path))  # mkstemp's 0600 would make a rewritten overlay private
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             if durable:

@@ -342,6 +342,14 @@ CASES = [
     Case("batch_size = 0 (would drop every document)", toml_edit("batch_size = 64", "batch_size = 0"), 1,
          "[E031] corpus.toml at [model].batch_size: setting batch_size must be at least 1 (found '0'",
          ("build", "--out", "out")),
+    # issue 17.12: the Hub's repo id grammar (the dry run refuses what the Hub would)
+    *[Case(f"publish --dry-run: repo id {rid!r}", lambda p: None, 2,
+           f"[E801] repo id must look like OWNER/NAME (found {rid!r}",
+           ("publish", "dist/3.0.0", "--repo-id", rid, "--dry-run"))
+      for rid in ("user/a--b", "user/a..b", "user/na me", "user/x.git", "-user/x", "user/" + "a" * 97, "a/b/c")],
+    Case("annotator id too long for an overlay file name", lambda p: (p / "annotations" / "annotators.json").write_text(
+        json.dumps({"annotators": [{"id": "a" * 100, "name": "A", "role": "r"}]})), 1,
+         "[E425] annotations/annotators.json at /annotators/0/id: annotator id too long (100 characters > 64)"),
     # issue 17.12: an output folder that cannot be used, a full disk
     Case("--out a read-only folder", read_only_out, 2,
          "[E504] ro/3.0.0: cannot use the output folder: Permission denied", ("build", "--out", "ro/3.0.0")),

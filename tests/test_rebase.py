@@ -143,8 +143,10 @@ def test_changed_rule_rebases_kept_mapped_ambiguous_orphaned(rebase_project: Pat
         line.replace(str(rebase_project) + "/", "") for line in lines]
     assert lines[-1].startswith("rebase: ") and "1 ambiguous, 1 orphaned; 1 files can be written, 1 cannot" in lines[-1]
 
+    real.chmod(0o644)  # a checked-out file's mode: a rewrite keeps it (mkstemp's 0600 did not, issue 17.12)
     report = rebase(config, write=True, normalizer=Normalizer(IMPROVED))
     assert [f.path.name for f in report.written] == [real.name]
+    assert real.stat().st_mode & 0o777 == 0o644
     assert custom.read_bytes() == custom_bytes  # ambiguous/orphaned ops: file left untouched
     assert "1 files written, 1 not written" in report.lines()[-1]
     new_real = normalized((rebase_project / "seeds" / f"{REAL}.txt").read_text("utf-8"), IMPROVED)

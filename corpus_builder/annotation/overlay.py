@@ -146,6 +146,9 @@ def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None 
 
 
 ANNOTATORS_FILE = "annotators.json"
+# "<doc_id>.<annotator>.json" fits a file name (255 bytes): doc ids have at most 128
+# ASCII characters (stages/ingest.py), annotator ids at most 64
+MAX_ANNOTATOR_ID = 64
 
 
 def load_annotators(folder: Path, schema_dir: Path) -> tuple[set[str], list[Problem]]:
@@ -166,6 +169,10 @@ def load_annotators(folder: Path, schema_dir: Path) -> tuple[set[str], list[Prob
     if errors:
         return set(), [problem("E407:schema", file=name, position=pointer(e.absolute_path) or "/", error=e.message)
                        for e in errors]
+    long = [problem("E425", file=name, position=f"/annotators/{i}/id", found=a["id"], length=len(a["id"]),
+                    limit=MAX_ANNOTATOR_ID) for i, a in enumerate(obj["annotators"]) if len(a["id"]) > MAX_ANNOTATOR_ID]
+    if long:
+        return set(), long
     return {a["id"] for a in obj["annotators"]}, []
 
 

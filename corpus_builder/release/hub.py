@@ -5,12 +5,26 @@ release. Only a release that verifies is uploaded."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ..catalogue import error
 from ..errors import CorpusError
 from ..io import sha256_file
 from .verify import verify
+
+
+# the Hub's grammar for OWNER/NAME: ASCII letters, digits, '-', '_', '.'; no '--' or
+# '..'; neither part starts or ends with '-' or '.'; a name of at most 96 characters
+# and no '.git' ending (huggingface_hub.utils.validate_repo_id, plus what the Hub refuses)
+_PART = r"[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?"
+REPO_ID_GRAMMAR = "OWNER/NAME of letters, digits, '-', '_', '.' (no '--', '..', leading or trailing '-'/'.', <= 96)"
+
+
+def valid_repo_id(repo_id: str) -> bool:
+    m = re.fullmatch(f"({_PART})/({_PART})", repo_id)
+    return (m is not None and "--" not in repo_id and ".." not in repo_id and len(m.group(2)) <= 96
+            and len(m.group(1)) <= 96 and not repo_id.endswith(".git"))
 
 
 def plan(release: Path, repo_id: str) -> dict:
@@ -25,8 +39,8 @@ def plan(release: Path, repo_id: str) -> dict:
 
 def publish(release: Path, repo_id: str, dry_run: bool = False, token: str | None = None) -> dict:
     release = Path(release)
-    if "/" not in repo_id or repo_id.count("/") != 1:
-        raise error("E801", found=repo_id)
+    if not valid_repo_id(repo_id):
+        raise error("E801", found=repo_id, expected=REPO_ID_GRAMMAR)
     problems = verify(release)
     if problems:  # never publish a release that does not verify
         raise CorpusError(problems)
