@@ -148,6 +148,62 @@ def unmount_tiny_disk(project: Path) -> None:
     subprocess.run(["umount", str(project / "full")], check=True)
 
 
+def forged(mutate: Callable[[Path], None]) -> Callable[[Path], None]:
+    """A copy of the committed release, changed by ``mutate`` and made consistent the way a
+    forger would: croissant.json's digests and SHA256SUMS recomputed (manifest.json kept)."""
+    def setup(project: Path) -> None:
+        import hashlib
+        import shutil
+        release = project / "dist" / "3.0.0"
+        shutil.copytree(ROOT / "dist" / "3.0.0", release)
+        mutate(release)
+        digest = lambda p: hashlib.sha256(p.read_bytes()).hexdigest()  # noqa: E731
+        croissant = release / "croissant.json"
+        if croissant.exists():
+            obj = json.loads(croissant.read_text("utf-8"))
+            for o in obj["distribution"]:
+                if o.get("@type") == "cr:FileObject" and (release / o["contentUrl"]).is_file():
+                    o["sha256"] = digest(release / o["contentUrl"])
+            croissant.write_text(json.dumps(obj, indent=2), encoding="utf-8")
+        files = sorted(p for p in release.rglob("*") if p.is_file() and p.name != "SHA256SUMS")
+        (release / "SHA256SUMS").write_text(
+            "".join(f"{digest(p)}  {p.relative_to(release).as_posix()}\n" for p in files), encoding="utf-8")
+    return setup
+
+
+def edit_row(release: Path) -> None:
+    """Relabel the first entity of the first training document (text and offsets untouched)."""
+    import pyarrow.parquet as pq
+    path = release / "data" / "documents" / "train-00000-of-00001.parquet"
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    rows[0]["entities"][0]["label"] = (rows[0]["entities"][0]["label"] + 2) % 18
+    pq.write_table(type(table).from_pylist(rows, schema=table.schema), path)
+
+
+def add_file(name: str, listed_in_croissant: bool = True) -> Callable[[Path], None]:
+    def mutate(release: Path) -> None:
+        (release / name).parent.mkdir(parents=True, exist_ok=True)
+        (release / name).write_bytes((release / "data" / "ner" / "train-00000-of-00001.parquet").read_bytes())
+        if listed_in_croissant:
+            croissant = release / "croissant.json"
+            obj = json.loads(croissant.read_text("utf-8"))
+            obj["distribution"].append({"@type": "cr:FileObject", "@id": name, "name": name, "contentUrl": name,
+                                        "encodingFormat": "application/x-parquet", "sha256": ""})
+            croissant.write_text(json.dumps(obj, indent=2), encoding="utf-8")
+    return mutate
+
+
+def damage(name: str, change: Callable[[str], str]) -> Callable[[Path], None]:
+    """A release copy whose file ``name`` is damaged (SHA256SUMS left as it was)."""
+    def setup(project: Path) -> None:
+        import shutil
+        release = project / "dist" / "3.0.0"
+        shutil.copytree(ROOT / "dist" / "3.0.0", release)
+        (release / name).write_text(change((release / name).read_text("utf-8")), encoding="utf-8")
+    return setup
+
+
 def both(*setups: Callable[[Path], None]) -> Callable[[Path], None]:
     def setup(project: Path) -> None:
         for s in setups:
@@ -342,6 +398,35 @@ CASES = [
     Case("batch_size = 0 (would drop every document)", toml_edit("batch_size = 64", "batch_size = 0"), 1,
          "[E031] corpus.toml at [model].batch_size: setting batch_size must be at least 1 (found '0'",
          ("build", "--out", "out")),
+    # issue 17.10: a consistent forgery (SHA256SUMS and croissant.json digests recomputed) fails plain verify
+    Case("forged release: an entity relabelled in a row", forged(edit_row), 1,
+         "[E763] dist/3.0.0/data/documents at /counts/entities_by_label/PERSON/total: the rows differ from manifest.json", ("verify", "dist/3.0.0")),
+    Case("forged release: an extra file listed in SHA256SUMS and croissant.json", forged(add_file("data/ner/notes.parquet")),
+         1, "[E762] dist/3.0.0/data/ner/notes.parquet: not a file a release holds", ("verify", "dist/3.0.0")),
+    Case("forged release: an extra shard listed in both", forged(add_file("data/ner/train-00001-of-00001.parquet")), 1,
+         "[E762] dist/3.0.0/data/ner/train-00001-of-00001.parquet: not a file a release holds", ("verify", "dist/3.0.0")),
+    Case("forged release: a file in SHA256SUMS only", forged(add_file("LICENSE.md.bak", False)), 1,
+         "[E761] dist/3.0.0/LICENSE.md.bak: file listed in SHA256SUMS but not in croissant.json", ("verify", "dist/3.0.0")),
+    Case("forged release: croissant.json removed", forged(lambda r: (r / "croissant.json").unlink()), 1,
+         "[E760] dist/3.0.0/croissant.json: the release has no croissant.json", ("verify", "dist/3.0.0")),
+    # issue 17.11: damaged metadata is a coded error in verify and diff, never exit 3
+    Case("broken card YAML (verify)", damage("README.md", lambda t: t.replace("pretty_name: UN Gaza News NER",
+         "pretty_name: UN Gaza\nNews NER: [", 1)), 1, "[E766] dist/3.0.0/README.md at line ", ("verify", "dist/3.0.0")),
+    Case("broken card YAML (diff)", damage("README.md", lambda t: t.replace("pretty_name: UN Gaza News NER",
+         "pretty_name: UN Gaza\nNews NER: [", 1)), 1, "[E766] dist/3.0.0/README.md at line ",
+         ("diff", "dist/3.0.0", "dist/3.0.0")),
+    Case("card without a YAML header (diff)", damage("README.md", lambda t: t.replace("---\n", "", 2)), 1,
+         "[E766] dist/3.0.0/README.md: the dataset card's YAML header is damaged: no YAML header",
+         ("diff", "dist/3.0.0", "dist/3.0.0")),
+    Case("truncated manifest.json (verify)", damage("manifest.json", lambda t: t[:500]), 1,
+         "[E765] dist/3.0.0/manifest.json: manifest.json is damaged: ", ("verify", "dist/3.0.0")),
+    Case("truncated manifest.json (diff)", damage("manifest.json", lambda t: t[:500]), 1,
+         "[E765] dist/3.0.0/manifest.json: manifest.json is damaged: ", ("diff", "dist/3.0.0", "dist/3.0.0")),
+    Case("manifest.json a JSON list (verify)", damage("manifest.json", lambda t: "[1, 2]\n"), 1,
+         "[E765] dist/3.0.0/manifest.json: manifest.json is damaged: a JSON list, not an object", ("verify", "dist/3.0.0")),
+    Case("manifest.json without its counts (verify)", damage("manifest.json", lambda t: json.dumps(
+        {k: v for k, v in json.loads(t).items() if k != "counts"})), 1,
+         "[E765] dist/3.0.0/manifest.json: manifest.json is damaged: KeyError: 'counts'", ("verify", "dist/3.0.0")),
     # issue 17.12: the Hub's repo id grammar (the dry run refuses what the Hub would)
     *[Case(f"publish --dry-run: repo id {rid!r}", lambda p: None, 2,
            f"[E801] repo id must look like OWNER/NAME (found {rid!r}",
