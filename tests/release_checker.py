@@ -67,7 +67,7 @@ class Report:
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) or isinstance(b, float):
-        return a is not None and b is not None and abs(float(a) - float(b)) < 0.0015
+        return a is not None and b is not None and abs(float(a) - float(b)) < 6e-4  # published to 3 decimals
     return a == b
 
 
