@@ -171,14 +171,27 @@ def ruler_nlp():
     return nlp
 
 
-def copy_project(dst: Path) -> Path:
-    """A writable copy of the project inputs (config, seeds, annotations, schema, license)."""
+def copy_project(dst: Path, cache: Path | None = None) -> Path:
+    """A writable copy of the project inputs (config, seeds, annotations, schema, license);
+    with ``cache``, a copy of that NER cache as the project's ``.cache/ner`` (warm: a
+    command loads the model only for text the cache has not seen)."""
     dst.mkdir(parents=True, exist_ok=True)
     for name in ("corpus.toml", "LICENSE.md"):
         shutil.copy(ROOT / name, dst / name)
     for name in ("seeds", "annotations", "schema"):
         shutil.copytree(ROOT / name, dst / name)
+    if cache is not None:
+        shutil.copytree(cache, dst / ".cache" / "ner")
     return dst
+
+
+@pytest.fixture(scope="session")
+def ner_cache(fresh_build: BuildReport, config: BuildConfig) -> Path:
+    """The project's NER cache once the session's fresh build has filled it with the model's
+    results for the committed seeds (entries are written atomically and checked when read,
+    so copying it while another worker writes is safe), for copy_project."""
+    assert config.cache is not None and config.cache.is_dir()
+    return config.cache
 
 
 @pytest.fixture()
