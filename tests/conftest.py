@@ -24,6 +24,113 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 
 
+# --- which catalogued codes the tests trigger (tests/error_coverage.py, docs/error-coverage.md) ----------
+# A code counts as triggered by a test when, while that test (or a fixture it set up) runs, the package
+# itself builds a Problem with that code (not a test calling problem()), or a subprocess the test runs prints
+# `[Exxx]`/`[Wxxx]`. Each xdist worker sends its map to the controller, which merges them; a full run fails
+# when a catalogued code has no triggering test.
+import error_coverage  # noqa: E402
+
+from corpus_builder import errors as _errors  # noqa: E402
+
+_TRIGGERED: dict[str, set[str]] = {}
+_CURRENT = {"node": "<collection>"}
+_PACKAGE = str(ROOT / "corpus_builder") + os.sep
+_PLUMBING = (str(ROOT / "corpus_builder" / "errors.py"), str(ROOT / "corpus_builder" / "catalogue.py"))
+
+
+def _record(code: str) -> None:
+    _TRIGGERED.setdefault(code, set()).add(_CURRENT["node"])
+
+
+def _recording_init(self, *args, _init=_errors.Problem.__init__, **kw):
+    _init(self, *args, **kw)
+    frame = sys._getframe(1)
+    while frame is not None and (frame.f_code.co_filename in _PLUMBING or frame.f_code.co_filename.startswith("<")):
+        frame = frame.f_back
+    if frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        _record(self.code)
+
+
+def _scan(*outputs) -> None:
+    for out in outputs:
+        if isinstance(out, bytes):
+            out = out.decode("utf-8", "replace")
+        if isinstance(out, str):
+            for code in error_coverage.BRACKETED.findall(out):
+                _record(code)
+
+
+def _recording_run(*args, _run=subprocess.run, **kw):
+    result = _run(*args, **kw)
+    _scan(result.stdout, result.stderr)
+    return result
+
+
+def _recording_communicate(self, *args, _communicate=subprocess.Popen.communicate, **kw):
+    out = _communicate(self, *args, **kw)
+    _scan(*out)
+    return out
+
+
+_errors.Problem.__init__ = _recording_init
+subprocess.run = _recording_run
+subprocess.Popen.communicate = _recording_communicate
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    _CURRENT["node"] = item.nodeid
+    yield
+    _CURRENT["node"] = "<between tests>"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """xdist controller: merge a worker's map."""
+    for code, nodes in json.loads(getattr(node, "workeroutput", {}).get("error_codes", "{}")).items():
+        _TRIGGERED.setdefault(code, set()).update(nodes)
+
+
+def _full_run(config: pytest.Config) -> bool:
+    """The whole suite, unfiltered: only then may an untriggered code fail the run."""
+    o = config.option
+    args = [Path(a.split("::")[0]).resolve() for a in config.args]
+    return (all(a == ROOT / "tests" for a in args) and not o.keyword and not o.markexpr
+            and not getattr(o, "deselect", None) and not o.maxfail and not getattr(o, "lf", False)
+            and not getattr(o, "failedfirst", False))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus):
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: hand the map to the controller
+        session.config.workeroutput["error_codes"] = json.dumps({k: sorted(v) for k, v in _TRIGGERED.items()})
+        return
+    triggered = {k: sorted(v) for k, v in _TRIGGERED.items()}
+    full = _full_run(session.config)
+    error_coverage.save(triggered, full)
+    if full:
+        missing = error_coverage.untriggered(triggered)
+        session.config.stash[_MISSING] = missing
+        if missing and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_MISSING = pytest.StashKey[list]()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    missing = config.stash.get(_MISSING, None)
+    if missing is None:
+        return
+    if missing:
+        terminalreporter.write_line(f"ERROR-CODE COVERAGE: {len(missing)} catalogued code(s) no test triggers: "
+                                    f"{', '.join(missing)} (see tests/error_coverage.py)", red=True, bold=True)
+    else:
+        terminalreporter.write_line("error-code coverage: every catalogued code is triggered by a test "
+                                    f"({error_coverage.SAVED.relative_to(ROOT)})", green=True)
+
+
 @pytest.fixture(scope="session")
 def config() -> BuildConfig:
     return load_config(ROOT)
@@ -64,14 +171,27 @@ def ruler_nlp():
     return nlp
 
 
-def copy_project(dst: Path) -> Path:
-    """A writable copy of the project inputs (config, seeds, annotations, schema, license)."""
+def copy_project(dst: Path, cache: Path | None = None) -> Path:
+    """A writable copy of the project inputs (config, seeds, annotations, schema, license);
+    with ``cache``, a copy of that NER cache as the project's ``.cache/ner`` (warm: a
+    command loads the model only for text the cache has not seen)."""
     dst.mkdir(parents=True, exist_ok=True)
     for name in ("corpus.toml", "LICENSE.md"):
         shutil.copy(ROOT / name, dst / name)
     for name in ("seeds", "annotations", "schema"):
         shutil.copytree(ROOT / name, dst / name)
+    if cache is not None:
+        shutil.copytree(cache, dst / ".cache" / "ner")
     return dst
+
+
+@pytest.fixture(scope="session")
+def ner_cache(fresh_build: BuildReport, config: BuildConfig) -> Path:
+    """The project's NER cache once the session's fresh build has filled it with the model's
+    results for the committed seeds (entries are written atomically and checked when read,
+    so copying it while another worker writes is safe), for copy_project."""
+    assert config.cache is not None and config.cache.is_dir()
+    return config.cache
 
 
 @pytest.fixture()

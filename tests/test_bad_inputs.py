@@ -229,6 +229,10 @@ class Case:
     args: tuple[str, ...] = ("validate",)
     teardown: Callable[[Path], None] | None = None
     left: str = ""  # what the command leaves on disk, when it is more than nothing
+    recorded: tuple[str, str] | None = None  # (doc_id, rule): a repair the built release must record as an edit
+
+
+BUILD = ("build", "--out", "out")
 
 
 CASES = [
@@ -242,17 +246,20 @@ CASES = [
     Case("invalid UTF-8 part-way", seed("partway.txt", ARTICLE.encode() [:900] + b"\n\xff\xfe broken\n"), 1,
          "[E101] seeds/partway.txt at line 13, column 1 (byte 901)"),
     Case("UTF-8 BOM and CRLF (builds; same text as LF, so its overlay still anchors)",
-         seed(f"{SEED}.txt", "\ufeff" + ARTICLE.replace("\n", "\r\n")), 0, "ok:"),
+         seed(f"{SEED}.txt", "\ufeff" + ARTICLE.replace("\n", "\r\n")), 0, ": written", BUILD, (SEED, "line_endings")),
     Case("mojibake (repaired, recorded as an edit)",
-         seed("mojibake.txt", "Gazaâ€™s borders must be opened, Mashaal told reporters in Doha on Wednesday."), 0, "ok:"),
+         seed("mojibake.txt", "Gazaâ€™s borders must be opened, Mashaal told reporters in Doha on Wednesday."), 0, ": written",
+         BUILD, ("mojibake", "fix_unicode")),
     Case("NUL and control characters (removed, recorded)",
          seed("controls.txt", "Ban Ki-moon\x00 visited\x07 Gaza\x1b on Tuesday, officials said, before talks in Cairo."),
-         0, "ok:"),
+         0, ": written", BUILD, ("controls", "fix_unicode")),
     Case("bidi override and zero-width characters (removed, recorded)",
-         seed("bidi.txt", "Ban\u200b Ki-moon met \u202eNetanyahu\u202c in Jerusalem\u2060 on Tuesday."), 0, "ok:"),
+         seed("bidi.txt", "Ban\u200b Ki-moon met \u202eNetanyahu\u202c in Jerusalem\u2060 on Tuesday."), 0, ": written",
+         BUILD, ("bidi", "invisible_characters")),
     Case("HTML markup (stripped, recorded)",
          seed("html.txt", "<html><body><p>Ban Ki-moon met Netanyahu &amp; Abbas.</p><script>x()</script>"
-                          "<p>Talks went on in <b>Cairo</b>.</p></body></html>"), 0, "ok:"),
+                          "<p>Talks went on in <b>Cairo</b>.</p></body></html>"), 0, ": written", BUILD,
+         ("html", "html_markup")),
     Case("one line of several megabytes", seed("huge.txt", ("Ban Ki-moon met officials in Gaza today. " * 80_000)), 1,
          "[E106] seeds/huge.txt: document too long for the model (3,279,999 characters > 1,000,000)"),
     Case("only boilerplate", seed("boiler.txt", "© Copyright 2014, APN New Zealand Limited\n\n- AFP\n"), 1,
@@ -454,8 +461,10 @@ def run_cli(project: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_bad_input_gets_one_clear_line(case: Case, tmp_path: Path):
-    project = copy_project(tmp_path / "p")
+def test_bad_input_gets_one_clear_line(case: Case, tmp_path: Path, ner_cache: Path):
+    # the NER results of the committed seeds come warm from the session's build: only a case's
+    # new or changed text runs the model (the checks are the same; the run is faster)
+    project = copy_project(tmp_path / "p", cache=ner_cache)
     case.setup(project)
     try:
         result = run_cli(project, case.args)
@@ -470,6 +479,24 @@ def test_bad_input_gets_one_clear_line(case: Case, tmp_path: Path):
     for line in result.stderr.splitlines():
         if line.startswith(("error:", "warning:")):
             assert " -> " in line, f"no advice on what to do next: {line}"
+    if case.recorded:
+        assert_recorded(project, *case.recorded)
+
+
+def assert_recorded(project: Path, doc_id: str, rule: str) -> None:
+    """The repair is in the released document's edits, and the edits turn the raw file into its text."""
+    import pyarrow.parquet as pq
+
+    rows = [r for p in (project / "out").glob("*/data/documents/*.parquet") for r in pq.read_table(p).to_pylist()]
+    row = next(r for r in rows if r["doc_id"] == doc_id)
+    assert any(rule in e["rule"].split("+") for e in row["edits"]), row["edits"]
+    raw = (project / "seeds" / row["source_file"]).read_bytes().decode("utf-8")
+    out, pos = [], 0  # replayed here, not with the package's own apply_edits
+    for e in row["edits"]:
+        assert pos <= e["raw_start"] <= e["raw_end"] <= len(raw), e
+        out += [raw[pos:e["raw_start"]], e["replacement"]]
+        pos = e["raw_end"]
+    assert "".join(out) + raw[pos:] == row["text"]
 
 
 def test_a_refused_version_leaves_nothing_on_disk(tmp_path: Path):

@@ -225,3 +225,67 @@ def test_file_name_must_match_content(ruler_project, ruler_nlp):
         __import__("json").dumps(overlay(doc, [])), encoding="utf-8")
     problems = validate(load_config(project), ruler_nlp).all_problems
     assert [(p.code, p.expected) for p in problems] == [("E403", f"{DOC}.ann-a.json")]
+
+
+# --- boundaries: the quote against the span, overlaps against touching spans ---------------
+
+from corpus_builder.annotation.check import check_overlay  # noqa: E402
+from corpus_builder.annotation.overlay import Op, Overlay  # noqa: E402
+from corpus_builder.io import sha256_text  # noqa: E402
+from corpus_builder.records import Document, Entity  # noqa: E402
+
+CITY = "Ban Ki-moon flew to Gaza City on Tuesday and met officials of Gaza."
+
+
+def city_doc() -> Document:
+    d = Document("city", "city.txt", "", CITY, text=CITY, text_sha256=sha256_text(CITY))
+    pos = 0
+    for word in CITY.replace(".", " .").split():
+        start = CITY.index(word, pos)
+        d.tokens.append((start, start + len(word)))
+        pos = start + len(word)
+    d.model_entities = [Entity(0, 11, "Ban Ki-moon", "PERSON")]
+    return d
+
+
+def one_op(kind: str, start: int, end: int, quote: str, label: str = "GPE", expects=None, op_id="op-1") -> Op:
+    return Op(op_id, kind, "city.ann.json", f"/ops/{op_id}", "ann", start, end, quote, label, expects)
+
+
+def problems_of(*ops: Op) -> list[tuple[str, str | None]]:
+    overlay = Overlay("city.ann.json", "0" * 64, "city", "ann", sha256_text(CITY), "partial", tuple(ops))
+    return [(p.code, p.op_id) for p in check_overlay(overlay, city_doc(), ("GPE", "PERSON"))]
+
+
+GAZA_CITY = CITY.index("Gaza City")
+
+
+@pytest.mark.parametrize("start, end, quote, codes", [
+    (GAZA_CITY, GAZA_CITY + 9, "Gaza City", []),           # the span is the quote
+    (GAZA_CITY, GAZA_CITY + 9, "Gaza", [("E414", "op-1")]),  # span longer than its quote
+    (GAZA_CITY, GAZA_CITY + 4, "Gaza City", [("E414", "op-1")]),  # span shorter than its quote
+    (GAZA_CITY, GAZA_CITY + 4, "Gaza", []),
+    (GAZA_CITY + 1, GAZA_CITY + 5, "Gaza", [("E414", "op-1")]),  # shifted by one
+    (GAZA_CITY, GAZA_CITY + 9, "gaza city", [("E414", "op-1")]),  # case matters
+])
+def test_the_quote_must_be_exactly_the_span(start, end, quote, codes):
+    assert problems_of(one_op("add", start, end, quote)) == codes
+
+
+@pytest.mark.parametrize("first, second, overlap", [
+    ((0, 4), (4, 9), False),   # touching: end == start
+    ((0, 5), (4, 9), True),    # one character in common
+    ((4, 9), (0, 5), True),    # the same, the other way round
+    ((0, 9), (3, 5), True),    # nested
+    ((0, 4), (5, 9), False),   # a gap
+    ((3, 4), (3, 4), False),   # the same span twice is one entity, not an overlap
+])
+def test_overlap_is_one_shared_character_and_touching_is_not(first, second, overlap):
+    text = "Gaza City, Gaza"
+    ops = [one_op("add", s, e, text[s:e], op_id=f"op-{i}") for i, (s, e) in enumerate((first, second))]
+    entities, problems = apply_ops(text, [], ops)
+    assert [p.code for p in problems] == (["E421"] if overlap else [])
+    if not overlap:
+        spans = sorted({first, second})
+        assert [(e.start, e.end) for e in entities] == spans
+        assert all(e.text == text[e.start:e.end] for e in entities)

@@ -1,5 +1,6 @@
 """Property tests (hypothesis, 1,000 examples each): normalization and the overlay
-loader hold their contracts on arbitrary input."""
+loader hold their contracts on arbitrary input, and what they produce keeps its
+properties (edits reproduce the text, offsets map back, an applied layer is sound)."""
 
 from __future__ import annotations
 
@@ -123,9 +124,26 @@ def load_and_apply(content: bytes) -> None:
             bad = {p.op_id for p in found}
             ops = [op for op in ordered_ops([overlay]) if op.id not in bad]
             if not any(p.op_id is None for p in found):
-                apply_ops(DOC.text, DOC.model_entities, ops)
+                assert_applied_layer_is_sound(ops)
         except CorpusError:
             pass  # the project's own error type is the only acceptable exception
+
+
+def assert_applied_layer_is_sound(ops) -> None:
+    """What applying checked ops must give, whatever they were: entities whose text is the
+    document's text at their offsets, sorted, non-overlapping unless a conflict is reported,
+    each traceable to the model or to an op, and the same layer when applied again."""
+    entities, conflicts = apply_ops(DOC.text, DOC.model_entities, ops)
+    assert all(0 <= e.start < e.end <= len(DOC.text) and e.text == DOC.text[e.start:e.end] for e in entities)
+    assert [(e.start, e.end) for e in entities] == sorted((e.start, e.end) for e in entities)
+    overlapping = any(b.start < a.end for a, b in zip(entities, entities[1:]))
+    assert not overlapping or any(p.code == "E421" for p in conflicts)
+    model = {(e.start, e.end) for e in DOC.model_entities}
+    touched = {(op.start, op.end) for op in ops}
+    assert all((e.start, e.end) in model | touched for e in entities)
+    if not conflicts:
+        again, more = apply_ops(DOC.text, entities, ops)
+        assert more == [] and [(e.start, e.end, e.label) for e in again] == [(e.start, e.end, e.label) for e in entities]
 
 
 @SETTINGS
@@ -144,3 +162,36 @@ def test_overlay_loader_survives_near_valid_overlays(value):
 @given(st.binary(max_size=200))
 def test_overlay_loader_survives_any_bytes(data: bytes):
     load_and_apply(data)
+
+
+# valid ops on token boundaries, so that applying (not only loading) is what is exercised
+TOKEN = st.integers(0, len(DOC.tokens) - 1)
+
+
+@st.composite
+def valid_ops(draw):
+    from corpus_builder.annotation.overlay import Op
+
+    ops = []
+    for i in range(draw(st.integers(1, 6))):
+        a = draw(TOKEN)
+        b = draw(st.integers(a, min(a + 3, len(DOC.tokens) - 1)))
+        start, end = DOC.tokens[a][0], DOC.tokens[b][1]
+        kind = draw(st.sampled_from(["add", "add", "remove"]))
+        label = draw(st.sampled_from(LABELS))
+        ops.append(Op(f"op-{i}", kind, "f.json", f"/ops/{i}", "ann", start, end, DOC.text[start:end],
+                      label if kind == "add" else None, None))
+    return ops
+
+
+@SETTINGS
+@given(valid_ops())
+def test_applying_valid_ops_gives_a_sound_layer(ops):
+    assert_applied_layer_is_sound(ops)
+    entities, conflicts = apply_ops(DOC.text, DOC.model_entities, ops)
+    if not conflicts:
+        added = {(op.start, op.end, op.label) for op in ops if op.kind == "add"}
+        removed = {(op.start, op.end) for op in ops if op.kind == "remove"}
+        got = {(e.start, e.end, e.label) for e in entities}
+        assert added <= got
+        assert not any((s, e) in removed for s, e, _ in got)
