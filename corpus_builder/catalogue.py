@@ -336,6 +336,11 @@ ENTRIES = (
     Entry("E605", INVALID, "a {level} bump is too small for these changes (they need {required})",
           "run `corpus-builder release --bump {required}`",
           "the changes since the current release need a bigger version bump than the one asked for"),
+    Entry("E606", USAGE, "an interrupted release of {version} is pending",
+          "run `corpus-builder release --bump {level}`: it finishes that release or rolls it back",
+          "`build` into the output folder of a `release` that was interrupted (its journal is there)",
+          variants={"journal": Wording("the release journal is damaged: {error}",
+                                       "run `git checkout corpus.toml CHANGELOG.md` and delete the journal file")}),
 
     # --- E7xx: `verify`, `diff` and `export` -------------------------------------------------------
     Entry("E701", USAGE, "not a readable release: {error_type}: {error}",
