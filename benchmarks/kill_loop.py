@@ -1,6 +1,7 @@
 """Crash safety: SIGKILL the build at many points and check what it leaves behind.
 
     python benchmarks/kill_loop.py [--kills 20] [--targeted 0] [--project DIR]
+    python benchmarks/kill_loop.py --release [--kills 20]    (the same over `release`, see release_kill_loop)
 
 Works in a temporary folder on a copy of the project inputs and of the
 ``corpus_builder`` package (so edits to the source during a run cannot change the
@@ -113,9 +114,17 @@ class Runner:
         assert Path(where.strip()).is_relative_to(code), f"the snapshot is not imported: {where}"
 
     def start(self, out: Path, project: Path | None = None) -> subprocess.Popen:
-        return subprocess.Popen([self.python, "-m", "corpus_builder", "build", "--out", str(out)],
+        return self.start_command(["build", "--out", str(out)], project)
+
+    def start_command(self, args: list[str], project: Path | None = None) -> subprocess.Popen:
+        return subprocess.Popen([self.python, "-m", "corpus_builder", *args],
                                 cwd=project or self.project, env=self.env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def run_command(self, args: list[str], project: Path | None = None) -> subprocess.CompletedProcess:
+        proc = self.start_command(args, project)
+        _, err = proc.communicate()
+        return subprocess.CompletedProcess(proc.args, proc.returncode, "", err.decode("utf-8", "replace"))
 
     def run(self, out: Path, project: Path | None = None) -> subprocess.CompletedProcess:
         proc = self.start(out, project)
@@ -269,13 +278,182 @@ def kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 0, pytho
         }
 
 
+# --- the same for `release` -----------------------------------------------------------------
+
+RELEASE_FILES = ("CHANGELOG.md", "DATASHEET.md", "CITATION.cff")
+NEW_SEED = ("Aid convoy reaches Gaza\n\nA United Nations aid convoy reached Gaza on Thursday, officials in "
+            "Geneva said, after talks with Egypt about the Rafah crossing.\n")
+GIT_ENV = {"GIT_AUTHOR_NAME": "kill-loop", "GIT_AUTHOR_EMAIL": "kill-loop@example.org",
+           "GIT_COMMITTER_NAME": "kill-loop", "GIT_COMMITTER_EMAIL": "kill-loop@example.org"}
+
+
+def git(project: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, text=True,
+                          env={**os.environ, **GIT_ENV}).stdout
+
+
+def release_project(src: Path, dst: Path) -> Path:
+    """A git work tree holding the project's inputs, its current release and its CHANGELOG,
+    plus one new seed committed after it (so the next release needs a minor bump)."""
+    copy_inputs(src, dst)
+    version = tomllib.loads((dst / "corpus.toml").read_text("utf-8"))["dataset"]["version"]
+    for name in RELEASE_FILES:
+        shutil.copy(src / name, dst / name)
+    shutil.copytree(src / "dist" / version, dst / "dist" / version)
+    (dst / ".gitignore").write_text(".cache/\ndist/.lock\n")
+    git(dst, "init", "-q")
+    git(dst, "add", "-A")
+    git(dst, "commit", "-qm", "the project at its current release")
+    (dst / "seeds" / "900_kill_loop.txt").write_text(NEW_SEED, encoding="utf-8")
+    git(dst, "add", "-A")
+    git(dst, "commit", "-qm", "a new document")
+    return dst
+
+
+def release_state(project: Path) -> dict[str, Any]:
+    """Releases in dist/, which lack a CHANGELOG entry, pending journal, staging folders."""
+    sys.path.insert(0, str(ROOT))
+    dist = project / "dist"
+    changelog = (project / "CHANGELOG.md").read_text("utf-8")
+    versions = sorted((p.name for p in dist.iterdir() if p.is_dir() and re.fullmatch(r"\d+\.\d+\.\d+", p.name)),
+                      key=lambda v: tuple(map(int, v.split("."))))
+    return {
+        "versions": versions,
+        "missing_changelog": [v for v in versions if f"## {v} (" not in changelog],
+        "journal": (dist / ".release-journal.json").exists(),
+        "staging": sorted(p.name for p in dist.glob(".tmp-*")),
+        "config_version": tomllib.loads((project / "corpus.toml").read_text("utf-8"))["dataset"]["version"],
+    }
+
+
+def bump_between(old: str, new: str) -> str:
+    a, b = [tuple(map(int, v.split("."))) for v in (old, new)]
+    return "major" if b[0] > a[0] else "minor" if b[1] > a[1] else "patch"
+
+
+def oversized_releases(project: Path, versions: list[str]) -> list[str]:
+    """Releases whose changes since the previous one need more than their version bump."""
+    from corpus_builder.release.diff import diff_releases
+    from corpus_builder.release.versions import at_least
+    bad = []
+    for old, new in zip(versions, versions[1:]):
+        required = diff_releases(project / "dist" / old, project / "dist" / new).required_bump()
+        if not at_least(bump_between(old, new), required):
+            bad.append(f"{new}: a {bump_between(old, new)} bump for changes that need {required}")
+    return bad
+
+
+def release_kill_loop(project: Path = ROOT, kills: int = 20, *, python: str = sys.executable,
+                      workdir: Path | None = None, level: str = "minor", log=None) -> dict[str, Any]:
+    """SIGKILL ``release --bump LEVEL`` at evenly spread moments; between kills, commit what a
+    finished release leaves (as its own message says); a final ``release`` then runs to the end.
+    Counts releases whose changes need more than their bump, releases without a CHANGELOG
+    entry, and leftover temporary folders; a ``build`` while a release is pending must be refused."""
+    log = log or (lambda msg: None)
+    with tempfile.TemporaryDirectory(prefix="release-kill-loop-", dir=workdir) as tmp_name:
+        tmp = Path(tmp_name)
+        reference = release_project(Path(project), tmp / "ref")
+        runner = Runner(reference, python, tmp / "code")
+        args = ["release", "--bump", level]
+        t0 = time.perf_counter()
+        result = runner.run_command(args, reference)
+        duration = time.perf_counter() - t0
+        if result.returncode != 0:
+            raise RuntimeError(f"reference release failed ({result.returncode}):\n{result.stderr}")
+        log(f"reference release: {duration:.2f} s")
+
+        work = release_project(Path(project), tmp / "project")
+        base = git(work, "rev-parse", "HEAD").strip()
+        cache = work / ".cache" / "ner"
+        oversized: list[str] = []
+        failures: list[str] = []
+        unexpected, builds_refused, builds_tried, max_states = 0, 0, 0, {"journal": 0, "staging": 0}
+        completed, dangling = 0, 0
+        span = 1.1 * duration
+        for i in range(kills):
+            delay = span * i / max(kills - 1, 1)
+            if i % 2 == 0:
+                shutil.rmtree(cache, ignore_errors=True)  # every other kill on a cold cache (and model load)
+            proc = runner.start_command(args, work)
+            time.sleep(delay)
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            err = proc.stderr.read().decode("utf-8", "replace")
+            proc.stderr.close()
+            if proc.returncode not in (0, -signal.SIGKILL):
+                unexpected += 1
+                failures.append(f"kill {i + 1}: release exited {proc.returncode}: {err.strip()[-400:]}")
+            state = release_state(work)
+            max_states["journal"] += state["journal"]
+            max_states["staging"] = max(max_states["staging"], len(state["staging"]))
+            if state["missing_changelog"] and not state["journal"]:
+                dangling += 1
+                failures.append(f"kill {i + 1}: {state['missing_changelog']} without a CHANGELOG entry and no journal")
+            if state["journal"] and builds_tried < 3:  # the path the old hints led to: a plain build
+                builds_tried += 1
+                b = runner.run_command(["build"], work)
+                builds_refused += b.returncode == 2 and "[E606]" in b.stderr
+                if not (b.returncode == 2 and "[E606]" in b.stderr):
+                    failures.append(f"kill {i + 1}: build during a pending release exited {b.returncode}: "
+                                    f"{b.stderr.strip()[-300:]}")
+            if not state["journal"] and len(state["versions"]) > 1:
+                # a finished release: check it, commit it as its message says, then start over from
+                # the same commit, so that every kill lands on a release of the same change
+                completed += 1
+                oversized += oversized_releases(work, state["versions"])
+                git(work, "add", "-A")
+                git(work, "commit", "-qm", f"release {state['config_version']}")
+                git(work, "reset", "-q", "--hard", base)
+                git(work, "clean", "-qfd", "dist")
+            log(f"kill {i + 1:2d}/{kills} at {delay:5.2f} s: exit {proc.returncode}, releases {state['versions']}, "
+                f"journal {'pending' if state['journal'] else 'none'}, staging {state['staging']}")
+
+        final = runner.run_command(args, work)
+        if final.returncode != 0:
+            failures.append(f"final release exited {final.returncode}: {final.stderr.strip()[-400:]}")
+        state = release_state(work)
+        oversized += oversized_releases(work, state["versions"])
+        failures += oversized
+        leftovers = state["staging"] + ([".release-journal.json"] if state["journal"] else [])
+        if state["config_version"] != state["versions"][-1]:
+            failures.append(f"corpus.toml says {state['config_version']}, the newest release is {state['versions'][-1]}")
+        return {
+            "kills": kills,
+            "reference_seconds": round(duration, 3),
+            "releases": state["versions"],
+            "releases_completed_in_loop": completed,
+            "kills_leaving_a_pending_journal": max_states["journal"],
+            "max_staging_folders": max_states["staging"],
+            "builds_refused_while_pending": builds_refused,
+            "builds_tried_while_pending": builds_tried,
+            "oversized_releases": len(oversized),
+            "missing_changelog_entries": len(state["missing_changelog"]),
+            "dangling_states": dangling,
+            "unexpected_exits": unexpected,
+            "final_release_exit": final.returncode,
+            "leftover_temporary": len(leftovers),
+            "failures": failures,
+        }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=20, help="kills spread evenly over the build")
     parser.add_argument("--targeted", type=int, default=0, help="extra kills inside the staging window")
     parser.add_argument("--project", type=Path, default=ROOT, help="project whose inputs are copied")
+    parser.add_argument("--release", action="store_true", help="kill `release --bump minor` instead of `build`")
     args = parser.parse_args()
     t = time.perf_counter()
+    if args.release:
+        summary = release_kill_loop(args.project, args.kills, log=print)
+        for failure in summary["failures"]:
+            print(f"FAILURE: {failure}")
+        print(f"total {time.perf_counter() - t:.1f} s")
+        print(json.dumps(summary))
+        ok = (summary["oversized_releases"] == 0 and summary["missing_changelog_entries"] == 0
+              and summary["leftover_temporary"] == 0 and not summary["failures"])
+        sys.exit(0 if ok else 1)
     summary = kill_loop(args.project, args.kills, targeted=args.targeted, log=print)
     print(f"kills: {summary['kills']} ({summary['evenly_spread']} evenly over "
           f"[0, {1.1 * summary['reference_seconds']:.2f}] s, {summary['targeted_at_staging']} in the staging window)")

@@ -336,6 +336,11 @@ ENTRIES = (
     Entry("E605", INVALID, "a {level} bump is too small for these changes (they need {required})",
           "run `corpus-builder release --bump {required}`",
           "the changes since the current release need a bigger version bump than the one asked for"),
+    Entry("E606", USAGE, "an interrupted release of {version} is pending",
+          "run `corpus-builder release --bump {level}`: it finishes that release or rolls it back",
+          "`build` into the output folder of a `release` that was interrupted (its journal is there)",
+          variants={"journal": Wording("the release journal is damaged: {error}",
+                                       "run `git checkout corpus.toml CHANGELOG.md` and delete the journal file")}),
 
     # --- E7xx: `verify`, `diff` and `export` -------------------------------------------------------
     Entry("E701", USAGE, "not a readable release: {error_type}: {error}",
@@ -367,7 +372,18 @@ ENTRIES = (
     Entry("E712", INVALID, "rebuilt file differs from the release",
           "this code or these library versions (manifest.json `libraries`) do not reproduce the release: "
           "check out the release's commit and install requirements.lock",
-          "`verify --rebuild`: rebuilding from the recorded inputs gives other bytes"),
+          "`verify --rebuild`: rebuilding from the recorded inputs gives other bytes",
+          variants={"commit": Wording("file differs from the rebuild at commit {commit}",
+                                      "that commit's code with these library versions (manifest.json `libraries`) "
+                                      "does not reproduce the release: install requirements.lock and verify again")}),
+    Entry("E767", INVALID, "no commit of the project's history holds the inputs release {version} was built from",
+          "fetch the whole history (`git fetch --unshallow`), or restore the inputs manifest.json `inputs` records",
+          "`verify --rebuild` of an older release: no commit's seeds, overlays, corpus.toml, overlay schema and "
+          "annotator registry have the sha256 the manifest records"),
+    Entry("E768", USAGE, "cannot rebuild at commit {commit}: {error}",
+          "check that git works in the project and that this interpreter has the libraries of manifest.json "
+          "`libraries` (requirements.lock)",
+          "`verify --rebuild`: git cannot list or check out the history, or the build at the release's commit fails"),
     Entry("E713", INVALID, "file differs from its sha256 in croissant.json", "restore the release from its tag",
           "a file croissant.json describes is missing or has another sha256, or croissant.json is damaged",
           variants={"damaged": Wording("croissant.json is damaged: {error}", "restore the release from its tag")}),

@@ -204,6 +204,19 @@ def damage(name: str, change: Callable[[str], str]) -> Callable[[Path], None]:
     return setup
 
 
+def old_release(in_git: bool) -> Callable[[Path], None]:
+    """dist/1.0.0 in a project copy whose history (if any) never held its inputs."""
+    def setup(project: Path) -> None:
+        import shutil
+        shutil.copytree(ROOT / "dist" / "1.0.0", project / "dist" / "1.0.0")
+        if in_git:
+            env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+                   "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+            for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "today's inputs"]):
+                subprocess.run(["git", *args], cwd=project, check=True, env=env, capture_output=True)
+    return setup
+
+
 def both(*setups: Callable[[Path], None]) -> Callable[[Path], None]:
     def setup(project: Path) -> None:
         for s in setups:
@@ -434,6 +447,12 @@ CASES = [
     Case("manifest.json without its counts (verify)", damage("manifest.json", lambda t: json.dumps(
         {k: v for k, v in json.loads(t).items() if k != "counts"})), 1,
          "[E765] dist/3.0.0/manifest.json: manifest.json is damaged: KeyError: 'counts'", ("verify", "dist/3.0.0")),
+    # issue 17.13: an older release is rebuilt at the commit holding its inputs
+    Case("verify --rebuild: no commit holds the release's inputs", old_release(True), 1,
+         "[E767] dist/1.0.0/manifest.json: no commit of the project's history holds the inputs release 1.0.0",
+         ("verify", "--rebuild", "dist/1.0.0")),
+    Case("verify --rebuild of an older release outside a git work tree", old_release(False), 2,
+         "[E768] .: cannot rebuild at commit -: fatal: not a git repository", ("verify", "--rebuild", "dist/1.0.0")),
     # issue 17.12: the Hub's repo id grammar (the dry run refuses what the Hub would)
     *[Case(f"publish --dry-run: repo id {rid!r}", lambda p: None, 2,
            f"[E801] repo id must look like OWNER/NAME (found {rid!r}",

@@ -100,3 +100,46 @@ def test_killing_a_multiprocess_build_leaves_no_worker_and_no_lock(project: Path
     result = cli("build", "--out", "out", cwd=project)
     assert result.returncode == 0, result.stderr
     assert "[E502]" not in result.stderr
+
+
+@pytest.mark.slow
+def test_sigkill_at_any_point_of_a_release_leaves_it_finishable(tmp_path: Path):
+    """Issue 17.4: 20 SIGKILLs spread over `release --bump minor`; the next run finishes or
+    rolls back each, a plain `build` in between is refused (E606), and at the end no
+    release has changes bigger than its bump or lacks its CHANGELOG entry, and no
+    temporary folder or journal is left."""
+    summary = kill_loop_module.release_kill_loop(ROOT, kills=20, workdir=tmp_path)
+    assert summary["failures"] == [], summary["failures"]
+    assert summary["oversized_releases"] == 0
+    assert summary["missing_changelog_entries"] == 0 and summary["dangling_states"] == 0
+    assert summary["leftover_temporary"] == 0
+    assert summary["unexpected_exits"] == 0 and summary["final_release_exit"] == 0
+    # the kills reached the journaled steps, and a plain build was refused while one was pending
+    assert summary["kills_leaving_a_pending_journal"] > 0
+    assert summary["builds_refused_while_pending"] == summary["builds_tried_while_pending"] > 0
+
+
+def test_ctrl_c_during_a_release_rolls_it_back(tmp_path: Path):
+    """Issue 17.4: SIGINT while `release` builds: exit 130, one line, corpus.toml as it was,
+    no staging folder, no journal, no new release; the next `release` runs."""
+    project = kill_loop_module.release_project(ROOT, tmp_path / "p")
+    toml = (project / "corpus.toml").read_bytes()
+    (project / ".cache").mkdir(exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-m", "corpus_builder", "release", "--bump", "minor"], cwd=project,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    staging = project / "dist" / ".tmp-release-3.1.0"
+    while not staging.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the release finished before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines() == [
+        "interrupted (Ctrl-C): the command stopped before finishing -> run it again"], stderr
+    assert (project / "corpus.toml").read_bytes() == toml
+    assert sorted(p.name for p in (project / "dist").iterdir()) == [".lock", "3.0.0"]
+    assert kill_loop_module.git(project, "status", "--porcelain") == ""
+    result = cli("release", "--bump", "minor", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "## 3.1.0 (" in (project / "CHANGELOG.md").read_text("utf-8")

@@ -185,3 +185,29 @@ def test_publish_without_network_or_token_is_a_clear_error(release_dir: Path, tm
                               capture_output=True, text=True, env={**env, "HF_HOME": str(tmp_path)})
     assert no_token.returncode == 2 and "[E803] no Hugging Face token" in no_token.stderr
     assert "Traceback" not in no_token.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version", sorted(p.name for p in (ROOT / "dist").iterdir() if (p / "manifest.json").is_file()))
+def test_every_committed_release_rebuilds_byte_for_byte_from_its_commit(version: str):
+    """Issue 17.13: `verify --rebuild dist/X` at head, for every release in dist/. A release
+    older than the current inputs is rebuilt at the commit that holds its recorded inputs
+    (with that commit's code, in a temporary git worktree); the current one with this code."""
+    result = cli("verify", "--rebuild", f"dist/{version}")
+    assert result.returncode == 0, result.stderr
+    assert f"ok: dist/{version} verified and rebuilt byte for byte" in result.stderr
+
+
+def test_verify_rebuild_of_a_release_no_commit_holds_is_e767(tmp_path: Path):
+    """A project whose history never held 1.0.0's inputs: a coded error, no rebuild."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("kill_loop", ROOT / "benchmarks" / "kill_loop.py")
+    kill_loop = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kill_loop)
+    project = kill_loop.release_project(ROOT, tmp_path / "p")
+    shutil.copytree(ROOT / "dist" / "1.0.0", project / "dist" / "1.0.0")
+    result = cli("verify", "--rebuild", "dist/1.0.0", cwd=project)
+    assert result.returncode == 1, result.stderr
+    assert ("[E767] dist/1.0.0/manifest.json: no commit of the project's history holds the inputs release 1.0.0 "
+            "was built from") in result.stderr
+    assert "Traceback" not in result.stderr

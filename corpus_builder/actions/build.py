@@ -21,7 +21,7 @@ from ..errors import CorpusError, rel
 from ..executors import DEFAULT, open_executor
 from ..pipeline import Pipeline, PipelineResult
 from ..records import Document
-from ..release.folder import output_lock, promote, staging, sync_top_level
+from ..release.folder import output_lock, pending_release, promote, staging, sync_top_level
 from ..release.writer import ReleaseWriter
 
 if TYPE_CHECKING:
@@ -77,6 +77,7 @@ def _write_release(pipeline: Pipeline, config: BuildConfig,
                    progress: Callable[[Iterable[Document]], Iterable[Document]] | None
                    ) -> tuple[PipelineResult, dict[str, Any], str]:
     with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
+        pending_release(config)  # a half-done release is finished by `release`, never built over
         writer = ReleaseWriter(config, pipeline.identity.labels, tmp, pipeline.identity.ref)
         annotated = {o.doc_id for o in pipeline.overlays}
         for doc in (progress or iter)(pipeline):

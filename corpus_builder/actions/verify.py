@@ -10,7 +10,9 @@ from ..catalogue import problem
 from ..config import BuildConfig
 from ..errors import CorpusError, Problem, rel
 from ..release.verify import check_inputs, verify as check_release
+from ..release.read import read_manifest
 from .build import build
+from .history import rebuild_from_history
 
 
 def verify(folder: Path, config: BuildConfig | None = None, rebuild: bool = False) -> list[Problem]:
@@ -18,9 +20,11 @@ def verify(folder: Path, config: BuildConfig | None = None, rebuild: bool = Fals
     problems = check_release(folder)
     if not (rebuild and config is not None):
         return problems
+    if problems:  # a damaged release: no rebuild can make it right
+        return problems
     inputs = check_inputs(folder, config)
-    if inputs:
-        return problems + inputs
+    if inputs:  # an older release: rebuild it at the commit that holds its inputs, with that code
+        return rebuild_from_history(folder, read_manifest(folder), config)
     with tempfile.TemporaryDirectory() as tmp:
         try:
             report = build(config.with_overrides(out=Path(tmp)))

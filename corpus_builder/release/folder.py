@@ -10,15 +10,20 @@ other file in ``sha256sum -c`` format.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import BuildConfig
 
 from ..catalogue import error
 from ..errors import rel
-from ..io import fsync_path, fsync_tree, sha256_file
+from ..io import atomic_write, fsync_path, fsync_tree, json_text, sha256_file
 
 SUMS = "SHA256SUMS"
 TOP_LEVEL_COPIES = ("DATASHEET.md", "CITATION.cff")  # the project's own copies of its current release's files
@@ -125,6 +130,41 @@ def promote(tmp: Path, target: Path) -> str:
     os.replace(tmp, target)
     fsync_path(target.parent)  # and the rename itself survives a crash
     return "written"
+
+
+# --- the journal of `release` (actions/release.py) ------------------------------------
+
+JOURNAL = ".release-journal.json"
+
+
+def journal_path(config: BuildConfig) -> Path:
+    return config.out / JOURNAL
+
+
+def read_journal(config: BuildConfig) -> dict | None:
+    path = journal_path(config)
+    if not path.is_file():
+        return None
+    try:
+        obj = json.loads(path.read_text("utf-8"))
+        if not isinstance(obj, dict) or not {"version", "original", "bumped", "level"} <= obj.keys():
+            raise ValueError("not a release journal")
+        return obj
+    except (OSError, ValueError) as exc:
+        raise error("E606:journal", file=rel(path), error=str(exc)[:120]) from None
+
+
+def write_journal(config: BuildConfig, journal: dict) -> None:
+    atomic_write(journal_path(config), json_text(journal).encode("utf-8"))
+
+
+def pending_release(config: BuildConfig) -> None:
+    """For ``build``: refuse to build while a release is half done (it would release the
+    bumped version without its CHANGELOG entry); the one command to run is named."""
+    journal = read_journal(config)
+    if journal is not None:
+        raise error("E606", file=rel(journal_path(config)), version=journal["version"], level=journal["level"])
+
 
 
 # --- the release ------------------------------------------------------------------
