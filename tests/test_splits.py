@@ -114,7 +114,7 @@ def test_a_build_whose_groups_are_not_pinned_splits_by_the_hash(tmp_path, ner_ca
 
 def test_the_stage_counts_documents_per_split_and_how_they_were_assigned():
     pinned, hashed = group_in_bucket(5), group_in_bucket(85)
-    docs = [doc("a", pinned), doc("b", pinned), doc("c", hashed), doc("d", group_in_bucket(95))]
+    docs = [doc("a", pinned), doc("b", pinned), doc("e", pinned), doc("c", hashed), doc("d", group_in_bucket(95))]
     stage = Splits({pinned: "test"})
-    assert [d.split for d in stage(docs)] == ["test", "test", "validation", "test"]
-    assert dict(stage.stats.counts) == {"test": 3, "validation": 1, "pinned": 2, "hashed": 2}
+    assert [d.split for d in stage(docs)] == ["test", "test", "test", "validation", "test"]
+    assert dict(stage.stats.counts) == {"test": 4, "validation": 1, "pinned": 3, "hashed": 2}
