@@ -36,8 +36,9 @@ COMPAT_ALL := $(COMPAT)/.installed .venv-compat-2/.installed .venv-compat-4/.ins
 dataset: $(VENV)/.installed
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/corpus-builder build
 
+# -n auto: one pytest-xdist worker per core (tests are independent: tmp paths, free ports)
 test: $(VENV)/.installed $(COMPAT_ALL)
-	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest -n auto
 
 clean-venv:
 	rm -rf $(VENV) $(COMPAT) .venv-compat-2 .venv-compat-4

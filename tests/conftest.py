@@ -78,6 +78,23 @@ subprocess.run = _recording_run
 subprocess.Popen.communicate = _recording_communicate
 
 
+# --- ordering: the longest tests first, so that xdist's workers do not end waiting on one ---------------
+# (`slow` orders, it never deselects: every test runs in every full run)
+SLOW = ("test_crash_safety.py", "test_properties.py", "test_bad_inputs.py", "test_distributed.py",
+        "test_training.py", "test_loading.py", "test_evaluate.py", "test_codes.py", "test_cli.py")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: a long test; scheduled first, never skipped")
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    for item in items:
+        if item.path.name in SLOW:
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: file order kept otherwise
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     _CURRENT["node"] = item.nodeid

@@ -5,6 +5,7 @@ properties (edits reproduce the text, offsets map back, an applied layer is soun
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from corpus_builder.annotation.apply import apply_ops, ordered_ops
 from corpus_builder.annotation.check import check_overlay
 from corpus_builder.annotation.overlay import load_overlay
 
-SETTINGS = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=int(os.environ.get("PROPERTY_EXAMPLES", "1000")),  # fewer: benchmarks/mutation.py
+                     deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # pieces that exercise every rule: combining marks, astral characters, line endings,
 # control and invisible characters, mojibake, markup and the boilerplate patterns

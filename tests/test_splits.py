@@ -110,3 +110,11 @@ def test_a_build_whose_groups_are_not_pinned_splits_by_the_hash(tmp_path, ner_ca
     manifest = json.loads((report.release / "manifest.json").read_text("utf-8"))
     assert manifest["settings"]["split_pins"] == {}
     assert {s: v["documents"] for s, v in manifest["counts"]["splits"].items()} == {"train": 2, "validation": 1, "test": 2}
+
+
+def test_the_stage_counts_documents_per_split_and_how_they_were_assigned():
+    pinned, hashed = group_in_bucket(5), group_in_bucket(85)
+    docs = [doc("a", pinned), doc("b", pinned), doc("e", pinned), doc("c", hashed), doc("d", group_in_bucket(95))]
+    stage = Splits({pinned: "test"})
+    assert [d.split for d in stage(docs)] == ["test", "test", "test", "validation", "test"]
+    assert dict(stage.stats.counts) == {"test": 4, "validation": 1, "pinned": 3, "hashed": 2}

@@ -54,7 +54,8 @@ def test_the_committed_release_verifies(release_dir):
 
 def test_no_sha256sums(release_copy):
     (release_copy / SUMS).unlink()
-    assert "E702" in codes(verify(release_copy))
+    problems = verify(release_copy)
+    assert [Path(p.file).name for p in problems if p.code == "E702"] == [SUMS]
 
 
 def test_a_listed_file_is_missing(release_copy):
@@ -65,9 +66,11 @@ def test_a_listed_file_is_missing(release_copy):
 
 def test_a_changed_byte_is_a_checksum_mismatch(release_copy):
     path = release_copy / "LICENSE.md"
+    listed = read_checksums(release_copy / SUMS)["LICENSE.md"]
     path.write_bytes(path.read_bytes() + b" ")
     problems = verify(release_copy)
     assert [(p.code, Path(p.file).name) for p in problems] == [("E704", "LICENSE.md"), ("E713", "LICENSE.md")]
+    assert (problems[0].found, problems[0].expected) == (hashlib.sha256(path.read_bytes()).hexdigest(), listed)
 
 
 def test_an_unlisted_file_is_named(release_copy):
@@ -141,6 +144,18 @@ def test_rebuild_refuses_inputs_other_than_the_recorded_ones(tmp_path, release_d
     problems = verify_action(release_dir, load_config(project), rebuild=True)
     assert codes(problems) == ["E711"]
     assert problems[0].file.endswith(seed.name)
+    manifest = json.loads((release_dir / "manifest.json").read_text("utf-8"))
+    recorded = next(s["sha256"] for s in manifest["inputs"]["seeds"] if s["file"] == seed.name)
+    assert (problems[0].found, problems[0].expected) == (hashlib.sha256(seed.read_bytes()).hexdigest(), recorded)
+    assert f"v{manifest['version']}" in problems[0].hint
+
+
+def test_rebuild_names_a_recorded_input_that_is_gone(tmp_path, release_dir):
+    project = copy_project(tmp_path / "p")
+    overlay = next((project / "annotations").glob("*.json"))
+    overlay.unlink()
+    problems = verify_action(release_dir, load_config(project), rebuild=True)
+    assert [(p.code, Path(p.file).name, p.found) for p in problems] == [("E711", overlay.name, "missing")]
 
 
 def test_rebuild_names_every_file_whose_bytes_differ(tmp_path, release_dir, config):
