@@ -525,7 +525,7 @@ RANGES = {
     "0": "configuration (corpus.toml, command-line choices)",
     "1": "raw input (the seeds)",
     "3": "the spaCy model",
-    "4": "overlays, adjudication and rebase",
+    "4": "overlays, adjudication, rebase and annotation tools",
     "5": "writing a release",
     "6": "versions and `release`",
     "7": "`verify`, `diff`, `export` and `evaluate`",

@@ -166,3 +166,40 @@ def test_independent_import_is_a_complete_review_and_idempotent(rounds, tmp_path
         assert again.ops == 0 and not again.documents[0].written
     finally:
         target.unlink(missing_ok=True)
+
+
+def test_two_entity_fix_to_002_by_revision_gives_no_dispute(tmp_path):
+    """The issue's case: a second person fixes two entities of document 002. As a
+    revision it needs no adjudication, and the release changes by exactly those two."""
+    from corpus_builder.actions.quality import agreement
+    root = copy_project(tmp_path / "project")
+    add_reviser(root)
+    config = load_config(root)
+    before = build(config.with_overrides(out=tmp_path / "before")).release
+    write_tasks(config, "labelstudio", tmp_path / "tasks", [DOC_002])
+    doc = next(d for d in run(config).documents if d.doc_id == DOC_002)
+    air_force = next(e for e in doc.entities if e.text == "Air Force")
+    more = next(e for e in doc.entities if e.text == "more than 700")
+    seven = more.start + more.text.index("700")
+    spans = sorted([(e.start, e.end, e.label) for e in doc.entities if e not in (air_force, more)]
+                   + [(seven, more.end, more.label)])
+    export = tool_export("labelstudio", tmp_path / "tasks", tmp_path / "export", {DOC_002: spans})
+    report = import_export(config, "labelstudio", export, REVISER, "revise",
+                           reason="an Air Force jet is a kind of aircraft; the amount is 700")
+    assert report.ops == 2
+    result = run(config)
+    assert result.problems == []  # no E440: a revision is not a second opinion
+    assert doc.doc_id not in {d for d in agreement(config).split() if d.startswith("002")}
+    after = build(config.with_overrides(out=tmp_path / "after")).release
+    d = diff_releases(before, after)
+    assert list(d.documents) == [DOC_002] and not d.documents_added
+    change = d.documents[DOC_002]
+    assert (len(change.added), len(change.removed), len(change.relabelled), len(change.resized)) == (0, 1, 0, 1)
+    assert change.removed[0]["text"] == "Air Force"
+
+
+def test_agreement_names_its_layers(config):
+    from corpus_builder.actions.quality import agreement
+    out = agreement(config, disputes=True)
+    assert "None:" not in out
+    assert "maintainer-a vs annotator-b" in out or "annotator-b vs maintainer-a" in out
