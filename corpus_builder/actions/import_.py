@@ -111,32 +111,30 @@ def import_export(config: BuildConfig, tool: str, path: Path, annotator: str, mo
 def _check(config: BuildConfig, td: ToolDoc, by_id: dict[str, Document], labels: set[str],
            seen: dict[str, ToolDoc]) -> tuple[list[Problem], list[Span], str]:
     """Everything wrong with one returned document; its spans in code points when nothing is."""
-    at = dict(file=td.file, position=td.position)
     if td.corpus is not None and td.corpus != config.dataset.name:
-        return [problem("E476", **at, found_corpus=td.corpus, corpus=config.dataset.name)], [], ""
+        return [problem("E476", file=td.file, position=td.position, found_corpus=td.corpus, corpus=config.dataset.name)], [], ""
     doc = by_id.get(td.doc_id or "")
     if doc is None:
-        return [problem("E471", **at, found=td.doc_id, expected="a doc_id of this corpus")], [], ""
+        return [problem("E471", file=td.file, position=td.position, found=td.doc_id, expected="a doc_id of this corpus")], [], ""
     if td.doc_id in seen:
-        return [problem("E482", **at, found=td.doc_id, other=f"{seen[td.doc_id].file} at {seen[td.doc_id].position}")], [], ""
+        return [problem("E482", file=td.file, position=td.position, found=td.doc_id, other=f"{seen[td.doc_id].file} at {seen[td.doc_id].position}")], [], ""
     seen[doc.doc_id] = td
     if (td.text is not None and td.text != doc.text) or (td.text_sha256 not in (None, doc.text_sha256)):
-        return [problem("E472", **at, found=f"text_sha256 {td.text_sha256 or '?'}" if td.text is None
+        return [problem("E472", file=td.file, position=td.position, found=f"text_sha256 {td.text_sha256 or '?'}" if td.text is None
                         else _first_difference(td.text, doc.text), expected=doc.text_sha256)], [], ""
     text = doc.text
     det = detect(text, td.spans, td.unit, td.default_unit, doc.tokens)
     if det.contradicts:
-        return [problem("E477", **at, found=f"{len(td.spans)} spans")], [], det.unit
+        return [problem("E477", file=td.file, position=td.position, found=f"{len(td.spans)} spans")], [], det.unit
     found: list[Problem] = []
     for s in det.unanchored:
         got = convert(text, s, det.unit)
-        where = dict(file=td.file, position=s.position)
         if got is None or not 0 <= got[0] < got[1] <= len(text):
-            found.append(problem("E473", **where, start=s.start, end=s.end, length=len(text)))
+            found.append(problem("E473", file=td.file, position=s.position, start=s.start, end=s.end, length=len(text)))
         elif s.quote is not None:
-            found.append(problem("E478", **where, found=text[got[0]:got[1]], expected=s.quote))
+            found.append(problem("E478", file=td.file, position=s.position, found=text[got[0]:got[1]], expected=s.quote))
         else:
-            found.append(problem("E479", **where, found=text[got[0]:got[1]]))
+            found.append(problem("E479", file=td.file, position=s.position, found=text[got[0]:got[1]]))
     if found:
         return found, [], det.unit
     spans: list[Span] = []
