@@ -306,7 +306,7 @@ ENTRIES = (
           "file with --tool naming the tool that wrote it",
           "a file whose offsets are code points by its own claim (Prodigy, brat, a manifest) holds UTF-16 offsets"),
     Entry("E478", INVALID, "span cannot be anchored: the text at its offsets is not its quote",
-          "fix the span in the tool and export again; nothing was written for this document",
+          "fix the span in the tool and export again (nothing was written)",
           "a returned span's text is not the document's text at its offsets, counted in code points or in UTF-16"),
     Entry("E479", INVALID, "span does not start and end on token boundaries",
           "extend or shrink it to whole tokens in the tool and export again",
