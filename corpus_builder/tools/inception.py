@@ -75,7 +75,7 @@ def _read(path: Path, ts: cassis.TypeSystem) -> ToolDoc:
     meta = metas[0] if metas else None
     uri = urlparse(getattr(meta, "documentUri", None) or "")
     corpus = uri.netloc if uri.scheme == "corpus-builder" else getattr(meta, "collectionId", None)
-    doc_id = getattr(meta, "documentId", None) or path.stem
+    doc_id = (getattr(meta, "documentId", None) or path.stem).removesuffix(".xmi")  # INCEpTION may keep the file name
     sha = (parse_qs(uri.query).get("text_sha256") or [None])[0]
     doc = ToolDoc(rel(path), "/", doc_id, cas.sofa_string, sha, corpus, unit=CODEPOINT)
     for i, a in enumerate(cas.select(NE) if NE in {t.name for t in cas.typesystem.get_types()} else []):
