@@ -229,3 +229,23 @@ def test_revision_files_are_checked_against_the_current_layer(tmp_path):
     assert result.problems == []
     e = next(e for e in next(d for d in result.documents if d.doc_id == DOC_002).entities if e.span == kerry.span)
     assert e.label == "ORG" and e.annotator == REVISER and e.source == "manual"
+
+
+def test_offset_units_are_decided_by_the_quotes():
+    from corpus_builder.tools import CODEPOINT, UTF16, ToolSpan
+    from corpus_builder.tools.offsets import codepoint_offset, detect
+    text = "a \U0001F600 Gaza and Cairo"
+    cp = text.index("Cairo")
+    u16 = utf16_offset(text, cp)
+    assert u16 == cp + 1 and codepoint_offset(text, u16) == cp and codepoint_offset(text, 3) is None  # mid-pair
+    as16 = [ToolSpan(u16, u16 + 5, "GPE", "s1", "Cairo")]
+    ascp = [ToolSpan(cp, cp + 5, "GPE", "s1", "Cairo")]
+    assert detect(text, as16, None, UTF16).unit == UTF16
+    assert detect(text, ascp, None, UTF16).unit == CODEPOINT  # a JavaScript tool's file that counted code points
+    claimed = detect(text, as16, CODEPOINT, CODEPOINT)
+    assert claimed.contradicts and claimed.unit == UTF16
+    wrong = detect(text, [ToolSpan(cp, cp + 5, "GPE", "s1", "Gaza!")], None, UTF16)
+    assert [s.position for s in wrong.unanchored] == ["s1"]
+    tokens = [(0, 1), (2, 3), (4, 8), (9, 12), (13, 18)]  # no quote: the token boundaries decide
+    assert detect(text, [ToolSpan(u16, u16 + 5, "GPE", "s1")], None, UTF16, tokens).unit == UTF16
+    assert detect(text, [ToolSpan(cp, cp + 5, "GPE", "s1")], None, UTF16, tokens).unit == CODEPOINT
