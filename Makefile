@@ -33,12 +33,20 @@ DATASETS_2 := 2.21.0
 DATASETS_4 := 4.8.5
 COMPAT_ALL := $(COMPAT)/.installed .venv-compat-2/.installed .venv-compat-4/.installed
 
+# a real Label Studio server for tests/test_labelstudio.py (scripts/labelstudio_roundtrip.py):
+# its own environment, as it pins many packages that conflict with ours
+LABELSTUDIO := .venv-labelstudio
+$(LABELSTUDIO)/.installed:
+	$(PYTHON) -m venv $(LABELSTUDIO)
+	$(LABELSTUDIO)/bin/python -m pip install --quiet "label-studio==1.23.2" "label-studio-sdk==2.1.2"
+	touch $@
+
 dataset: $(VENV)/.installed
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/corpus-builder build
 
 # -n auto: one pytest-xdist worker per core (tests are independent: tmp paths, free ports)
-test: $(VENV)/.installed $(COMPAT_ALL)
+test: $(VENV)/.installed $(COMPAT_ALL) $(LABELSTUDIO)/.installed
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest -n auto
 
 clean-venv:
-	rm -rf $(VENV) $(COMPAT) .venv-compat-2 .venv-compat-4
+	rm -rf $(VENV) $(COMPAT) .venv-compat-2 .venv-compat-4 $(LABELSTUDIO)

@@ -284,3 +284,81 @@ def model_predictions(tmp_path_factory: pytest.TempPathFactory, release_dir: Pat
 
     path = tmp_path_factory.mktemp("evaluate") / "predictions.jsonl"
     return run_evaluation(release_dir, model=MODEL, split="test", write=path), path
+
+
+# --- annotation tools (tests/test_tools.py) --------------------------------------------------
+
+TOOLS = ("labelstudio", "doccano", "prodigy", "brat", "inception")
+DOC_002 = "002_8a522ef4c5b173fa"
+
+
+def tool_export(tool: str, tasks: Path, out: Path, changed: dict[str, list[tuple[int, int, str]]] | None = None,
+                mutate=None) -> Path:
+    """What the tool would export after an annotator worked on the tasks in ``tasks``:
+    each task's pre-annotations submitted as they are, except the documents in
+    ``changed`` (their spans, code points, as the annotator left them), written in the
+    tool's own export format and offset unit. ``mutate(obj)`` may damage a JSON export."""
+    from corpus_builder.tools.offsets import utf16_offset
+    changed = changed or {}
+    out.mkdir(parents=True, exist_ok=True)
+    if tool == "labelstudio":
+        data = json.loads((tasks / "tasks.json").read_text(encoding="utf-8"))
+        for i, t in enumerate(data):
+            result = t.pop("predictions")[0]["result"]
+            text, doc_id = t["data"]["text"], t["data"]["doc_id"]
+            if doc_id in changed:
+                result = [{"id": f"x{j}", "from_name": "label", "to_name": "text", "type": "labels",
+                           "value": {"start": utf16_offset(text, a), "end": utf16_offset(text, b), "text": text[a:b],
+                                     "labels": [label]}} for j, (a, b, label) in enumerate(changed[doc_id])]
+            t["id"] = i + 1
+            t["annotations"] = [{"id": i + 1, "completed_by": 7, "result": result, "was_cancelled": False}]
+        if mutate:
+            mutate(data)
+        path = out / "export.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        return path
+    if tool in ("doccano", "prodigy"):
+        rows = [json.loads(line) for line in (tasks / "tasks.jsonl").read_text(encoding="utf-8").splitlines()]
+        for i, row in enumerate(rows):
+            doc_id = row["doc_id"] if tool == "doccano" else row["meta"]["doc_id"]
+            text = row["text"]
+            if tool == "doccano":
+                row["id"] = i + 1
+                if doc_id in changed:
+                    row["label"] = [[utf16_offset(text, a), utf16_offset(text, b), label] for a, b, label in changed[doc_id]]
+            else:
+                row["answer"] = "accept"
+                if doc_id in changed:
+                    row["spans"] = [{"start": a, "end": b, "text": text[a:b], "label": label}
+                                    for a, b, label in changed[doc_id]]
+        if mutate:
+            mutate(rows)
+        path = out / "export.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        return path
+    if tool == "brat":
+        shutil.copytree(tasks, out, dirs_exist_ok=True)
+        for doc_id, spans in changed.items():
+            text = (out / f"{doc_id}.txt").read_text(encoding="utf-8")
+            lines = [f"T{n}\t{label} {a} {b}\t{text[a:b]}" for n, (a, b, label) in enumerate(spans, 1)]
+            (out / f"{doc_id}.ann").write_text("".join(x + "\n" for x in lines), encoding="utf-8")
+        if mutate:
+            mutate(out)
+        return out
+    if tool == "inception":
+        import cassis
+        shutil.copytree(tasks, out, dirs_exist_ok=True)
+        ts = cassis.load_typesystem((out / "TypeSystem.xml").read_text(encoding="utf-8"))
+        ne = "de.tudarmstadt.ukp.dkpro.core.api.ner.type.NamedEntity"
+        for doc_id, spans in changed.items():
+            cas = cassis.load_cas_from_xmi((out / f"{doc_id}.xmi").read_text(encoding="utf-8"), typesystem=ts)
+            for a in list(cas.select(ne)):
+                cas.remove(a)
+            NamedEntity = ts.get_type(ne)
+            for a, b, label in spans:
+                cas.add(NamedEntity(begin=a, end=b, value=label))
+            cas.to_xmi(str(out / f"{doc_id}.xmi"))
+        if mutate:
+            mutate(out)
+        return out
+    raise KeyError(tool)

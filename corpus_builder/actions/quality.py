@@ -38,8 +38,10 @@ def agreement(config: BuildConfig, nlp: Language | None = None, disputes: bool =
             ops = {a: ordered_ops(ovs) for a, ovs in by_doc.get(doc.doc_id, {}).items()}
             dispute = compare_layers(doc.layers, ops)
             out.append(f"disputes in {doc.doc_id}: {len(dispute.disputed)} entities")
-            out += [f"  {e.annotator}: {e.label} {e.text!r} [{e.start}, {e.end})"
-                    f"{' ' + e.kb_id if e.kb_id else ''} <- {', '.join(map(str, e.refs))}" for e in dispute.disputed]
+            # each disputed entity under the layer it is in (an unreviewed model entity has no op to name one)
+            out += [f"  {layer}: {e.label} {e.text!r} [{e.start}, {e.end})"
+                    f"{' ' + e.kb_id if e.kb_id else ''} <- {', '.join(map(str, e.refs)) or 'model, unreviewed'}"
+                    for e in dispute.disputed for layer in sorted(doc.layers) if e in doc.layers[layer]]
     return "\n\n".join(out)
 
 

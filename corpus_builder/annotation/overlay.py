@@ -30,6 +30,9 @@ from .adjudication import FOLDER as ADJUDICATION_FOLDER
 from .schema import expected, pointer, validator
 
 SCHEMA_FILE = "overlay.schema.json"
+REVISION_SCHEMA_FILE = "revision.schema.json"
+REVISIONS = "revisions"  # annotations/revisions/<doc_id>.<reviser>.json: corrections to the current layer
+INDEPENDENT, REVISE = "independent", "revise"
 SPAN_KINDS = ("accept", "remove", "resize", "relabel", "add")  # order in which ops apply
 REVIEW_KINDS = ("accept", "remove", "relabel", "resize")  # ops that review a model entity
 
@@ -76,14 +79,17 @@ class Overlay:
     text_sha256: str
     scope: str
     ops: tuple[Op, ...]
+    mode: str = INDEPENDENT  # "revise": corrections to the current layer, not a second opinion
+    reason: str | None = None  # why a revision was made
 
 
 MAX_BYTES = 10 * 1024 * 1024  # an overlay is hand-written; anything bigger is a mistake
 
 
 def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None = None,
-                 max_bytes: int = MAX_BYTES) -> tuple[Overlay | None, list[Problem]]:
-    """Parse and schema-check one file; returns all problems found in it."""
+                 max_bytes: int = MAX_BYTES, schema_file: str = SCHEMA_FILE) -> tuple[Overlay | None, list[Problem]]:
+    """Parse and schema-check one file (an overlay, or with ``schema_file`` a revision);
+    returns all problems found in it."""
     name = rel(path)
     try:
         data = read_regular(path, max_bytes)
@@ -104,12 +110,12 @@ def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None 
     except (RecursionError, ValueError) as exc:
         return None, [problem("E401:limits", file=name, error=str(exc)[:80] or type(exc).__name__)]
     try:
-        errors = sorted(validator(schema_dir / SCHEMA_FILE).iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
+        errors = sorted(validator(schema_dir / schema_file).iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
     except RecursionError:
         return None, [problem("E402:deep", file=name, position="/", schema=SCHEMA_FILE)]
     problems = [
         problem("E402", file=name, position=pointer(e.absolute_path) or "/", expected=expected(e),
-                error=e.message, schema=SCHEMA_FILE)
+                error=e.message, schema=schema_file)
         for e in errors
     ]
     if not problems and (at := lone_surrogate(obj)) is not None:
@@ -141,7 +147,8 @@ def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None 
                       value=raw.get("value"), kb_id=raw.get("kb_id"), file_sha256=sha))
     overlay = Overlay(file=name, sha256=sha, doc_id=obj["doc_id"],
                       annotator=obj["annotator"], text_sha256=obj["text_sha256"],
-                      scope=obj.get("scope", "partial"), ops=tuple(ops))
+                      scope=obj.get("scope", "partial"), ops=tuple(ops), mode=obj.get("mode", INDEPENDENT),
+                      reason=obj.get("reason"))
     return overlay, problems
 
 
@@ -178,7 +185,7 @@ def load_annotators(folder: Path, schema_dir: Path) -> tuple[set[str], list[Prob
 
 # What the loaders read, per folder below annotations/ ("": the folder itself), and
 # what they may leave alone; any other file is refused, never skipped (E400)
-READ = {"": "*.json", ADJUDICATION_FOLDER: "*.json"}
+READ = {"": "*.json", ADJUDICATION_FOLDER: "*.json", REVISIONS: "*.json"}
 NOTES = ("*.md", ".gitkeep")
 
 
@@ -212,11 +219,12 @@ def load_overlays(folder: Path, schema_dir: Path, max_bytes: int = MAX_BYTES) ->
     if not folder.is_dir():
         return [], []
     # links and special files are refused by unread_files, never opened
-    paths = sorted(p for p in folder.glob("*.json") if p.name != ANNOTATORS_FILE and is_regular(p))
+    paths = [(p, SCHEMA_FILE) for p in sorted(folder.glob("*.json")) if p.name != ANNOTATORS_FILE and is_regular(p)]
+    paths += [(p, REVISION_SCHEMA_FILE) for p in sorted((folder / REVISIONS).glob("*.json")) if is_regular(p)]
     annotators, problems = load_annotators(folder, schema_dir) if paths else (set(), [])
     problems = unread_files(folder) + problems
-    for path in paths:
-        overlay, found = load_overlay(path, schema_dir, annotators, max_bytes)
+    for path, schema_file in paths:
+        overlay, found = load_overlay(path, schema_dir, annotators, max_bytes, schema_file)
         problems.extend(found)
         if overlay is not None:
             overlays.append(overlay)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+from referencing import Registry, Resource
 
 
 def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[jsonschema.ValidationError]:
@@ -31,9 +32,21 @@ _Validator = jsonschema.validators.extend(jsonschema.Draft202012Validator, {"pat
 
 
 @cache
+def _registry(folder: Path) -> Registry:
+    """Every schema of the folder by its ``$id``: one schema may extend another's
+    definitions (a revision's ops are the overlay's ops) without copying them."""
+    resources = []
+    for path in sorted(folder.glob("*.schema.json")):
+        contents = json.loads(path.read_text(encoding="utf-8"))
+        if "$id" in contents:
+            resources.append((contents["$id"], Resource.from_contents(contents)))
+    return Registry().with_resources(resources)
+
+
+@cache
 def validator(schema_path: Path) -> jsonschema.Draft202012Validator:
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    return _Validator(schema)
+    return _Validator(schema, registry=_registry(schema_path.parent))
 
 
 def pointer(path: Iterable[Any]) -> str:

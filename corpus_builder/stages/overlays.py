@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from ..annotation.adjudication import Adjudication, adjudicate
 from ..annotation.apply import apply_metadata, apply_ops, ordered_ops
 from ..annotation.check import check_overlay, op_status
-from ..annotation.overlay import SPAN_KINDS, Overlay
+from ..annotation.overlay import REVISE, SPAN_KINDS, Overlay
 from ..catalogue import problem
 from ..errors import Problem
 from ..nlp.parse import merge_over_entities
@@ -81,10 +81,13 @@ class Overlays(Stage[OverlayStats]):
         self.seen: set[str] = set()
 
     def apply(self, doc: Document) -> Document:
-        """Check every op, then apply the sound ones so conflicts among them are found too."""
-        overlays = self.by_doc.get(doc.doc_id, [])
-        if overlays or doc.doc_id in self.adjudications:  # remembered to report files naming unknown documents
+        """Check every op, then apply the sound ones so conflicts among them are found too;
+        revisions last, on the layer the independent reviews (and adjudication) made."""
+        every = self.by_doc.get(doc.doc_id, [])
+        if every or doc.doc_id in self.adjudications:  # remembered to report files naming unknown documents
             self.seen.add(doc.doc_id)
+        overlays = [ov for ov in every if ov.mode != REVISE]
+        revisions = [ov for ov in every if ov.mode == REVISE]
         found: list[Problem] = []
         usable: list[Overlay] = []
         for ov in overlays:
@@ -112,15 +115,36 @@ class Overlays(Stage[OverlayStats]):
                 found.extend(conflicts)
             doc.entities, disputes = adjudicate(doc, doc.layers, ops, self.adjudications.get(doc.doc_id), self.labels)
             found.extend(disputes)
+        if revisions:
+            revised, problems = self._revise(doc, revisions)
+            found.extend(problems)
+            usable += revised
         doc.sentences = merge_over_entities(doc.sentences, [e.span for e in doc.entities])
         for ov in usable:
             self.stats.counts.update(op.kind for op in ov.ops)
         self._cover(doc, overlays)
-        if overlays:  # links are checked where annotators worked; unreviewed documents have none
+        if every:  # links are checked where annotators worked; unreviewed documents have none
             for e in doc.entities:
                 self.links.setdefault((e.text, e.label), Counter())[e.kb_id] += 1
         self.problems.extend(found)
         return doc
+
+    def _revise(self, doc: Document, revisions: list[Overlay]) -> tuple[list[Overlay], list[Problem]]:
+        """Revisions act on the current layer: their ``expects`` name its entities (checked
+        as an overlay's are against the model), and what they make supersedes them. A
+        revision is no second opinion: it makes no layer of its own, so no dispute."""
+        current = replace(doc, model_entities=list(doc.entities))
+        found: list[Problem] = []
+        usable: list[Overlay] = []
+        for ov in revisions:
+            problems = check_overlay(ov, current, self.labels)
+            found.extend(problems)
+            if ov.text_sha256 != doc.text_sha256:
+                continue
+            bad = {p.op_id for p in problems if p.severity == "error"}
+            usable.append(replace(ov, ops=tuple(op for op in ov.ops if op.id not in bad)))
+        doc.entities, conflicts = apply_ops(doc.text, doc.entities, ordered_ops(usable))
+        return usable, found + conflicts
 
     def _cover(self, doc: Document, overlays: list[Overlay]) -> None:
         complete = [ov for ov in overlays if ov.scope == "complete" and ov.text_sha256 == doc.text_sha256]
