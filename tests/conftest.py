@@ -147,3 +147,13 @@ def model_predictions(tmp_path_factory: pytest.TempPathFactory, release_dir: Pat
 
     path = tmp_path_factory.mktemp("evaluate") / "predictions.jsonl"
     return run_evaluation(release_dir, model=MODEL, split="test", write=path), path
+
+
+@pytest.fixture(scope="session")
+def browsed(tmp_path_factory: pytest.TempPathFactory, release_dir: Path):
+    """The current release's site (``browse``), with the pinned model's entities and the
+    changes since 1.0.0 (the first release, so there are changes to show)."""
+    from corpus_builder.actions.browse import browse
+
+    out = tmp_path_factory.mktemp("browse") / "site"
+    return browse(release_dir, out, compare=release_dir.parent / "1.0.0", model=MODEL)
