@@ -212,6 +212,7 @@ def build_site(release: Path, out: Path, *, compare: Path | None = None, model: 
     site = {"name": rel_.manifest["name"], "version": version, "model": model.name if model else None,
             "model_note": model.note if model else "", "compare": diff.old if diff else None}
     tmp = _staging(out)
+    old = tmp.with_name(tmp.name.replace(".tmp-", ".old-"))
     try:
         total = 0
         for asset in ASSETS:
@@ -264,11 +265,12 @@ def build_site(release: Path, out: Path, *, compare: Path | None = None, model: 
                   "model": model.name if model else None, "documents": len(rows), "index_pages": pages,
                   "document_pages": len(rows), "bytes": total}
         write_json(tmp / RECORD, record)
-        if out.exists():
-            shutil.rmtree(out)
+        if out.exists():  # an earlier site: moved aside, so `out` is always a whole site
+            os.replace(out, old)
         os.replace(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
     return Site(out, len(rows), pages + len(rows), total, record)
 
 
