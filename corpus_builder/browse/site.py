@@ -254,7 +254,9 @@ def build_site(release: Path, out: Path, *, compare: Path | None = None, model: 
                   "errors": dict(sorted(totals["errors"].items())) if model else None,
                   "changes": ({**{k: totals["changes"][k] for k in ("added", "removed", "relabelled", "resized")},
                                "documents_added": len(diff.documents_added),
-                               "documents_removed": len(diff.documents_removed)} if diff else None)}
+                               "documents_removed": len(diff.documents_removed),
+                               "split_moves": len(diff.split_moves), "features": diff.feature_changes,
+                               "bump": diff.required_bump()} if diff else None)}
         for p in range(pages):
             total += _write(tmp / _page_name(p), "index.html.j2", site=site, corpus=corpus, filters=filters,
                             rows=rows[p * page_size:(p + 1) * page_size], page=p + 1, pages=pages,
