@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import re
 from collections import Counter
 from html.parser import HTMLParser
@@ -201,3 +202,29 @@ def test_predictions_file_as_the_model(release_dir, tmp_path):
     path.write_text(lines[0] + "\n")
     proc = cli("browse", str(release_dir), "--out", str(tmp_path / "t"), "--predictions", str(path))
     assert proc.returncode == 1 and "E734" in proc.stderr
+
+
+def test_text_and_metadata_are_escaped(project: Path, ruler_nlp, tmp_path):
+    """Autoescaping: a title, publisher or text holding markup is shown, never run."""
+    from corpus_builder.actions.build import build
+    from corpus_builder.config import load_config
+
+    shutil.rmtree(project / "annotations" / "adjudication")
+    for f in (project / "annotations").glob("*.*.json"):
+        f.unlink()
+    evil = "<script>alert(1)</script>"
+    text = f"Ban Ki-moon visited Gaza. The UN said {evil} & more.\n\nGaza is in the Middle East."
+    (project / "seeds" / "a.jsonl").write_text(
+        json.dumps({"id": "x1", "text": text, "title": f"Title {evil}", "publisher": '"><img src=x onerror=alert(1)>'})
+        + "\n")
+    toml = project / "corpus.toml"  # without overlays there are no events: pin documents to the splits
+    toml.write_text(toml.read_text("utf-8").replace(
+        "[splits.pins]\n", '[splits.pins]\n"x1" = "validation"\n"001_829009ebf935329d" = "test"\n'), "utf-8")
+    report = build(load_config(project).with_overrides(out=tmp_path / "dist"), ruler_nlp)
+    site = browse(report.release, tmp_path / "site", no_model=True)
+    for page in (site.out / "index.html", site.out / "doc" / "x1.html"):
+        html = page.read_text("utf-8")
+        assert "<script>alert" not in html and "<img" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    m = parse(site.out / "doc" / "x1.html")
+    assert m.marks["published"] == len(read_release(report.release).documents["x1"]["entities"]) > 0
