@@ -511,6 +511,17 @@ ENTRIES = (
           "pass --write-predictions a path in an existing, writable folder",
           "the `--write-predictions` file cannot be written"),
 
+    # --- E74x: `browse` --------------------------------------------------------------------------
+    Entry("E740", USAGE, "the site would be written inside the release {release}",
+          "pass --out a folder outside the release: a release folder is immutable",
+          "`browse --out` is a release folder (the browsed one or --compare's) or a folder inside it"),
+    Entry("E741", USAGE, "--out is not empty and holds no {record}: it is not a site `browse` wrote",
+          "pass --out a new or empty folder, or the folder of an earlier `browse` (it is replaced)",
+          "`browse --out` names a file, or a non-empty folder `browse` did not write (nothing is overwritten)"),
+    Entry("E742", USAGE, "pass at most one of --model, --predictions and --no-model",
+          "the model view takes the entities of one model (default: the one the release names) or one file",
+          "`browse` is given two sources for the model's entities"),
+
     # --- E8xx: `publish` -------------------------------------------------------------------------
     Entry("E801", USAGE, "repo id must look like OWNER/NAME", "pass --repo-id your-user/un-gaza-news-ner",
           "`--repo-id` is not OWNER/NAME in the Hub's grammar (letters, digits, `-_.`, no `--` or `..`, at most 96 characters)"),

@@ -362,3 +362,13 @@ def tool_export(tool: str, tasks: Path, out: Path, changed: dict[str, list[tuple
             mutate(out)
         return out
     raise KeyError(tool)
+
+
+@pytest.fixture(scope="session")
+def browsed(tmp_path_factory: pytest.TempPathFactory, release_dir: Path):
+    """The current release's site (``browse``), with the pinned model's entities and the
+    changes since 1.0.0 (the first release, so there are changes to show)."""
+    from corpus_builder.actions.browse import browse
+
+    out = tmp_path_factory.mktemp("browse") / "site"
+    return browse(release_dir, out, compare=release_dir.parent / "1.0.0", model=MODEL)

@@ -113,6 +113,7 @@ ENCODING_FORMATS = {
     ".json": "application/json",
     ".cff": "application/yaml",  # Citation File Format is YAML
     ".txt": "text/plain",
+    ".svg": "image/svg+xml",
 }
 
 CONFIG_KEYS = {"documents": "doc_id", "ner": "id"}

@@ -19,10 +19,15 @@ def _raw_length(text: str, edits: list[Edit]) -> int:
     return len(text) + sum((e.raw_end - e.raw_start) - len(e.replacement) for e in edits)
 
 
+def offset_map(row: dict[str, Any]) -> OffsetMap:
+    """A ``documents`` row's map between raw and published offsets."""
+    edits = [Edit(**e) for e in row["edits"]]
+    return OffsetMap(_raw_length(row["text"], edits), edits)
+
+
 def raw_entities(row: dict[str, Any], labels: list[str]) -> dict[tuple[int, int], dict[str, Any]]:
     """Entities keyed by their span on the raw text."""
-    edits = [Edit(**e) for e in row["edits"]]
-    m = OffsetMap(_raw_length(row["text"], edits), edits)
+    m = offset_map(row)
     return {m.to_raw(e["start"], e["end"]): {"text": e["text"], "label": labels[e["label"]]} for e in row["entities"]}
 
 

@@ -38,6 +38,17 @@ def render(template: str, context: Mapping[str, Any]) -> str:
     return _documents().get_template(template).render(**context)
 
 
+@cache
+def _markup() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=True)
+
+
+def render_markup(template: str, context: Mapping[str, Any]) -> str:
+    """An SVG (or other XML) file: values are escaped."""
+    return _markup().get_template(template).render(**context)
+
+
 class _JoinWrappedLines(jinja2.ext.Extension):
     """Makes each line break inside a paragraph of the template source one space, so the
     template wraps long sentences freely while values (an abstract, an empty list) are

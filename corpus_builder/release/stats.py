@@ -26,6 +26,8 @@ class ReleaseStats:
         self.seeds: list[tuple[str, bytes]] = []  # (file, sha256 digest): compact, as every document adds one
         self.table: list[dict[str, Any]] = []  # the first DOCUMENT_TABLE_LIMIT documents
         self.gold = GoldStats()
+        self.by_split_label = {s: Counter() for s in SPLITS}  # split -> label -> entities (the plots)
+        self.per_document: Counter[int] = Counter()  # entities in a document -> documents
 
     def add(self, doc: Document) -> None:
         t = self.totals
@@ -38,6 +40,8 @@ class ReleaseStats:
         for e in doc.entities:
             self.by_source[e.source] += 1
             self.by_label[e.label][e.source] += 1
+            self.by_split_label[doc.split][e.label] += 1
+        self.per_document[len(doc.entities)] += 1
         s = self.splits[doc.split]
         s["documents"] += 1
         s["sentences"] += len(doc.sentences)

@@ -3,7 +3,7 @@ then the card, datasheet, citation, manifest, Croissant metadata and checksums.
 
 Layout of ``<out>/<version>/``: ``README.md`` (dataset card), ``DATASHEET.md``,
 ``LICENSE.md``, ``CITATION.cff``, ``manifest.json``, ``croissant.json``,
-``data/<config>/<split>-<i>-of-<n>.parquet`` and ``SHA256SUMS``.
+``data/<config>/<split>-<i>-of-<n>.parquet``, ``plots/*.svg`` and ``SHA256SUMS``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from .citation import cff
 from .croissant import write_croissant
 from .folder import write_checksums
 from .manifest import manifest
+from .plots import write_plots
 from .prose import render
 from .rows import DEFAULT_CONFIG, card_features, document_features, document_row, ner_features, ner_rows
 from .stats import ReleaseStats
@@ -152,7 +153,7 @@ class ReleaseWriter:
                           "dataset_size": sum(s["num_bytes"] for s in splits)})
         folder, config = self.folder, self.config
         man = manifest(result, config, self.stats)
-        ctx = card_context(config, man, self.stats)
+        ctx = {**card_context(config, man, self.stats), "plots": write_plots(folder, self.stats)}
         (folder / "README.md").write_text(
             render("card.md.j2", {**ctx, "yaml_header": yaml_header(ctx, card_configs, infos)}), encoding="utf-8")
         (folder / "DATASHEET.md").write_text(render("datasheet.md.j2", ctx), encoding="utf-8")
