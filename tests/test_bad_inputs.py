@@ -453,6 +453,10 @@ CASES = [
     Case("manifest.json without its counts (verify)", damage("manifest.json", lambda t: json.dumps(
         {k: v for k, v in json.loads(t).items() if k != "counts"})), 1,
          "[E765] dist/3.0.0/manifest.json: manifest.json is damaged: KeyError: 'counts'", ("verify", "dist/3.0.0")),
+    Case("manifest.json without its version (diff)", damage("manifest.json", lambda t: json.dumps(
+        {k: v for k, v in json.loads(t).items() if k != "version"})), 1,
+         "[E765] dist/3.0.0/manifest.json or dist/3.0.0/manifest.json: manifest.json is damaged: KeyError: 'version'",
+         ("diff", "dist/3.0.0", "dist/3.0.0")),
     # issue 17.13: an older release is rebuilt at the commit holding its inputs
     Case("verify --rebuild: no commit holds the release's inputs", old_release(True), 1,
          "[E767] dist/1.0.0/manifest.json: no commit of the project's history holds the inputs release 1.0.0",
