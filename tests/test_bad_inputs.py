@@ -217,6 +217,19 @@ def old_release(in_git: bool) -> Callable[[Path], None]:
     return setup
 
 
+def pending_journal(text: str | None = None) -> Callable[[Path], None]:
+    """dist/ holds the journal of a release that was killed half way (or a damaged one)."""
+    def setup(project: Path) -> None:
+        toml = (project / "corpus.toml").read_text("utf-8")
+        journal = text if text is not None else json.dumps(
+            {"version": "3.1.0", "level": "minor", "date": "2026-12-03", "previous": "3.0.0",
+             "staging": ".tmp-release-3.1.0", "original": toml, "bumped": toml.replace('"3.0.0"', '"3.1.0"'),
+             "step": "started"})
+        (project / "dist").mkdir(exist_ok=True)
+        (project / "dist" / ".release-journal.json").write_text(journal, encoding="utf-8")
+    return setup
+
+
 def both(*setups: Callable[[Path], None]) -> Callable[[Path], None]:
     def setup(project: Path) -> None:
         for s in setups:
@@ -447,12 +460,22 @@ CASES = [
     Case("manifest.json without its counts (verify)", damage("manifest.json", lambda t: json.dumps(
         {k: v for k, v in json.loads(t).items() if k != "counts"})), 1,
          "[E765] dist/3.0.0/manifest.json: manifest.json is damaged: KeyError: 'counts'", ("verify", "dist/3.0.0")),
+    Case("manifest.json without its version (diff)", damage("manifest.json", lambda t: json.dumps(
+        {k: v for k, v in json.loads(t).items() if k != "version"})), 1,
+         "[E765] dist/3.0.0/manifest.json or dist/3.0.0/manifest.json: manifest.json is damaged: KeyError: 'version'",
+         ("diff", "dist/3.0.0", "dist/3.0.0")),
     # issue 17.13: an older release is rebuilt at the commit holding its inputs
     Case("verify --rebuild: no commit holds the release's inputs", old_release(True), 1,
          "[E767] dist/1.0.0/manifest.json: no commit of the project's history holds the inputs release 1.0.0",
          ("verify", "--rebuild", "dist/1.0.0")),
     Case("verify --rebuild of an older release outside a git work tree", old_release(False), 2,
          "[E768] .: cannot rebuild at commit -: fatal: not a git repository", ("verify", "--rebuild", "dist/1.0.0")),
+    # issue 17.4: a build never releases over a half-done release (the old hints led there)
+    Case("build while an interrupted release is pending", pending_journal(), 2,
+         "[E606] dist/.release-journal.json: an interrupted release of 3.1.0 is pending -> run "
+         "`corpus-builder release --bump minor`", ("build",)),
+    Case("build with a damaged release journal", pending_journal("{"), 2,
+         "[E606] dist/.release-journal.json: the release journal is damaged", ("build",)),
     # issue 17.12: the Hub's repo id grammar (the dry run refuses what the Hub would)
     *[Case(f"publish --dry-run: repo id {rid!r}", lambda p: None, 2,
            f"[E801] repo id must look like OWNER/NAME (found {rid!r}",
@@ -544,21 +567,34 @@ def test_repairs_are_recorded_as_edits(raw: str, text: str, rule: str):
 
 
 def main() -> None:
-    """Print the table of bad inputs, commands, exit codes and messages."""
-    print("| bad input | command | exit | message |")
-    print("|---|---|---|---|")
+    """Print the table of bad inputs, commands, exit codes, messages and what each
+    command left on disk (files it added or removed, its NER cache aside)."""
+    only = sys.argv[1] if len(sys.argv) > 1 else ""  # a fragment of the case names to run
+    print("| bad input | command | exit | message | left on disk |")
+    print("|---|---|---|---|---|")
     for case in CASES:
+        if only not in case.name:
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             project = copy_project(Path(tmp))
             case.setup(project)
+            before = files_of(project)
             try:
                 result = run_cli(project, case.args)
+                added, removed = sorted(files_of(project) - before), sorted(before - files_of(project))
             finally:
                 if case.teardown is not None:
                     case.teardown(project)
             lines = [l for l in result.stderr.splitlines() if case.expect in l] or result.stderr.splitlines()[-1:]
             message = lines[0].replace("|", "\\|") if lines else ""
-            print(f"| {case.name} | `corpus-builder {' '.join(case.args)}` | {result.returncode} | {message} |")
+            left = ", ".join([*(f"+{a}" for a in added), *(f"-{r}" for r in removed)]) or "nothing"
+            print(f"| {case.name} | `corpus-builder {' '.join(case.args)}` | {result.returncode} | {message} | "
+                  f"{left.replace('|', '/')} |")
+
+
+def files_of(project: Path) -> set[str]:
+    return {p.relative_to(project).as_posix() for p in project.rglob("*")
+            if p.is_file() and not p.is_symlink() and ".cache" not in p.parts and ".git" not in p.parts}
 
 
 if __name__ == "__main__":

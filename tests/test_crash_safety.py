@@ -143,3 +143,14 @@ def test_ctrl_c_during_a_release_rolls_it_back(tmp_path: Path):
     result = cli("release", "--bump", "minor", cwd=project)
     assert result.returncode == 0, result.stderr
     assert "## 3.1.0 (" in (project / "CHANGELOG.md").read_text("utf-8")
+
+
+def test_two_releases_at_once_the_second_is_refused(tmp_path: Path):
+    """Issue 17.4: the read-modify-write of corpus.toml is under the output folder's lock."""
+    project = kill_loop_module.release_project(ROOT, tmp_path / "p")
+    toml = (project / "corpus.toml").read_bytes()
+    with output_lock(project / "dist"):
+        result = cli("release", "--bump", "minor", cwd=project)
+    assert result.returncode == 2 and "[E502]" in result.stderr, result.stderr
+    assert (project / "corpus.toml").read_bytes() == toml
+    assert not (project / "dist" / ".release-journal.json").exists()

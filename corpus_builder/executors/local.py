@@ -51,7 +51,7 @@ def _interrupt_workers(signum: int, frame: object) -> None:
     (which joins them) cannot wait forever, then stop as for any Ctrl-C."""
     for child in multiprocessing.active_children():
         child.kill()
-    warnings.filterwarnings("ignore", message=r".*\[W127\]")  # "not all workers completed": we killed them
+    warnings.filterwarnings("ignore", message=r".*worker processes completed")  # spaCy: "not all ... completed": we killed them
     raise KeyboardInterrupt
 
 

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..catalogue import error
+from ..errors import rel
 from ..records import Edit
 from ..text.edits import OffsetMap
 from .read import Release, read_release
@@ -114,6 +116,14 @@ def _default_config(release: Release) -> str | None:
 
 def diff_releases(old_folder: Path, new_folder: Path) -> ReleaseDiff:
     a, b = read_release(old_folder), read_release(new_folder)
+    try:
+        return _diff(a, b)
+    except (KeyError, TypeError, AttributeError, IndexError) as exc:  # a field missing or of another type
+        raise error("E765", file=f"{rel(old_folder)}/manifest.json or {rel(new_folder)}/manifest.json",
+                    error=f"{type(exc).__name__}: {exc}"[:120]) from None
+
+
+def _diff(a: Release, b: Release) -> ReleaseDiff:
     out = ReleaseDiff(a.manifest["version"], b.manifest["version"])
     out.documents_added = sorted(b.documents.keys() - a.documents.keys())
     out.documents_removed = sorted(a.documents.keys() - b.documents.keys())
