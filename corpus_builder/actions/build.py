@@ -36,7 +36,7 @@ class BuildReport:
 
 def build(config: BuildConfig, nlp: Language | None = None, *, sync_top_level_to: Path | None = None,
           processes: int = 1, executor: str = DEFAULT, scheduler: str | None = None,
-          progress: Callable[[Iterable[Document]], Iterable[Document]] | None = None) -> BuildReport:
+          progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> BuildReport:
     """Stream every document through the stages into a staging folder and promote it;
     on any problem raise :class:`CorpusError` with all of them, releasing nothing.
 
@@ -45,7 +45,7 @@ def build(config: BuildConfig, nlp: Language | None = None, *, sync_top_level_to
     follow this release (only a release of the pinned model); ``progress`` wraps the
     document stream (a progress bar)."""
     with open_executor(executor, config, processes=processes, scheduler=scheduler, nlp=nlp) as runner:
-        pipeline = Pipeline(config, runner)
+        pipeline = Pipeline(config, runner, rows=True)
         version = config.release_version(pipeline.identity.sha256)
         pinned = version == config.dataset.version
         if not pinned:  # another model: another release, never the pinned one's
@@ -57,12 +57,12 @@ def build(config: BuildConfig, nlp: Language | None = None, *, sync_top_level_to
 
 
 def _write(pipeline: Pipeline, config: BuildConfig,
-           progress: Callable[[Iterable[Document]], Iterable[Document]] | None) -> tuple[PipelineResult, dict[str, Any], str]:
+           progress: Callable[[Iterable[Any]], Iterable[Any]] | None) -> tuple[PipelineResult, dict[str, Any], str]:
     with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
         writer = ReleaseWriter(config, pipeline.identity.labels, tmp, pipeline.identity.ref)
         annotated = {o.doc_id for o in pipeline.overlays}
-        for doc in (progress or iter)(pipeline):
-            writer.add(doc)
+        for doc, rows in (progress or iter)(pipeline.results()):
+            writer.add(doc, rows)
             if config.cache is not None and doc.doc_id in annotated:
                 save_snapshot(config.cache, doc.text)  # what `rebase` maps from after a rule change
         result = pipeline.finish()

@@ -1,11 +1,16 @@
-"""The local executor: spaCy in this process, or in N worker processes
-(``nlp.pipe(n_process=N)``). The model is loaded on the first chunk that the cache
-does not answer, so a fully cached rebuild never imports spaCy."""
+"""The local executor: shard tasks in this process, or in a pool of N worker
+processes (forked, each loading the model once, when its first task needs it). The
+model is loaded on the first chunk that the cache does not answer, so a fully cached
+rebuild never imports spaCy."""
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -19,17 +24,30 @@ if TYPE_CHECKING:
     from ..config import BuildConfig
 
 T = TypeVar("T")
+R = TypeVar("R")
+WINDOW = 4  # tasks in flight per worker process: keeps them busy, bounds memory
+
+
+class Pipe:
+    """The model in this process: what a shard task's NER stage runs on."""
+
+    def __init__(self, nlp: Language, batch_size: int):
+        self.nlp, self.chunk_size = nlp, batch_size
+
+    def map(self, chunks: Iterable[tuple[T, list[str], str]]) -> Iterator[tuple[T, list[dict[str, Any]]]]:
+        for tag, texts, _where in chunks:
+            parsed = self.nlp.pipe(texts, batch_size=self.chunk_size) if texts else ()
+            yield tag, [parse_result(t, p) for t, p in zip(texts, parsed)]
 
 
 class LocalExecutor:
     def __init__(self, config: BuildConfig, nlp: Language | None = None, processes: int = 1):
         """``nlp``: an already loaded pipeline (tests); else ``config.model`` is loaded when needed."""
         self.config = config
-        self.processes = processes
-        # chunks bound memory; with several processes each nlp.pipe call starts
-        # workers, so chunks are big enough to keep them busy
-        self.chunk_size = config.batch_size * (1 if processes == 1 else 16 * processes)
+        self.workers = processes
+        self.chunk_size = config.batch_size
         self.loads_configured_model = nlp is None
+        self.pool: ProcessPoolExecutor | None = None
         self._nlp = nlp
         self._identity: ModelIdentity | None = None
 
@@ -66,11 +84,61 @@ class LocalExecutor:
             if not texts:
                 yield tag, []
                 continue
-            parsed = self.nlp.pipe(texts, batch_size=self.config.batch_size, n_process=self.processes)
-            yield tag, [parse_result(t, p) for t, p in zip(texts, parsed)]
+            yield from Pipe(self.nlp, self.config.batch_size).map([(tag, texts, _where)])
+
+    def run(self, task: Callable[..., R], calls: Iterable[tuple[tuple[Any, ...], str]]) -> Iterator[R]:
+        if self.workers == 1:
+            for args, _where in calls:
+                yield task(*args, self)
+            return
+        if self.pool is None:
+            self.identity()  # taken (or the model loaded) once, before the workers fork
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=_start_worker, initargs=(self.config, self._nlp))
+        pending: deque[tuple[Future, str]] = deque()
+        for args, where in calls:
+            pending.append((self.pool.submit(_in_worker, task, args), where))
+            while len(pending) > WINDOW * self.workers:
+                yield _result(*pending.popleft())
+        while pending:
+            yield _result(*pending.popleft())
+
+    def close(self, failed: bool = False) -> None:
+        if self.pool is not None:
+            if failed:  # interrupted or broken: do not wait for queued tasks
+                for process in list(getattr(self.pool, "_processes", {}).values()):
+                    process.terminate()
+            self.pool.shutdown(wait=not failed, cancel_futures=True)
+            self.pool = None
+
+
+_ENGINE: LocalExecutor | None = None  # a worker process's own executor (its model)
+
+
+def _start_worker(config: BuildConfig, nlp: Language | None) -> None:
+    global _ENGINE
+    _ENGINE = LocalExecutor(config, nlp, 1)
+
+
+def _in_worker(task: Callable[..., R], args: tuple[Any, ...]) -> R:
+    assert _ENGINE is not None
+    return task(*args, _ENGINE)
+
+
+def _result(future: Future, where: str) -> Any:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise error("E905", file=where, error=str(exc) or type(exc).__name__) from None
 
 
 @contextmanager
 def start(config: BuildConfig, *, processes: int = 1, scheduler: str | None = None,
-         nlp: Language | None = None) -> Iterator[LocalExecutor]:
-    yield LocalExecutor(config, nlp, processes)
+          nlp: Language | None = None) -> Iterator[LocalExecutor]:
+    executor = LocalExecutor(config, nlp, processes)
+    failed = True
+    try:
+        yield executor
+        failed = False
+    finally:
+        executor.close(failed)
