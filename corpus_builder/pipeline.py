@@ -29,7 +29,8 @@ from .errors import Problem, rel
 from .executors import Executor
 from .nlp.model import ModelIdentity
 from .records import Document
-from .shards import SHARD_DOCS, Annotated, Context, Work, annotate, fingerprints
+from . import shards as tasks
+from .shards import Annotated, Context, Work, annotate, fingerprints
 from .stages import Counts, StageStats
 from .stages.dedup import Dedup, DedupPlan, DedupStats
 from .stages.ingest import Ingest, Shard
@@ -137,7 +138,7 @@ class Pipeline:
         """Every kept document in input order, with its release rows when ``rows``."""
         gc.freeze()  # what is loaded so far stays out of the collector's passes
         try:
-            shards = self.ingest.shards(SHARD_DOCS)
+            shards = self.ingest.shards(tasks.SHARD_DOCS)
             plan, members = self._plan(shards)
             if plan is None:
                 return
