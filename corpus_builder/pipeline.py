@@ -140,8 +140,6 @@ class Pipeline:
         try:
             shards = self.ingest.shards(tasks.SHARD_DOCS)
             plan, members = self._plan(shards)
-            if plan is None:
-                return
             by_doc, adjudications = self.overlay_stage.by_doc, self.overlay_stage.adjudications
             calls = (((Work(shard, plan.for_ids(ids, groups),
                             tuple(ov for d in sorted(ids) for ov in by_doc.get(d, ())),
@@ -156,11 +154,10 @@ class Pipeline:
         finally:
             gc.unfreeze()
 
-    def _plan(self, shards: list[Shard]) -> tuple[DedupPlan | None, list[tuple[set[str], set[str]]]]:
-        """Dedup's two steps: fingerprints from every shard, then the plan (None when
-        dedup found errors: the model would work for nothing)."""
+    def _plan(self, shards: list[Shard]) -> tuple[DedupPlan, list[tuple[set[str], set[str]]]]:
+        """Dedup's first step: fingerprints from every shard, merged into the plan (what
+        reading found is found again by the second task, and reported from there)."""
         members: list[tuple[set[str], set[str]]] = []
-        found: dict[str, list[Problem]] = {"ingest": [], "normalize": []}
         client = 0.0
         for result in self.executor.run(fingerprints, (((s, self.context), _where(s)) for s in shards)):
             t = time.perf_counter()
@@ -168,16 +165,11 @@ class Pipeline:
                             {fp.group for fp in result.fingerprints if fp.group != fp.doc_id}))
             for fp in result.fingerprints:
                 self.dedup.add(fp)
-            for name, problems in result.problems.items():
-                found[name] += problems
             self.times["dedup"] += result.seconds
             client += time.perf_counter() - t
         t = time.perf_counter()
         plan = self.dedup.plan()
         self.times["dedup"] += client + time.perf_counter() - t
-        if _fatal(self.dedup.problems):  # report what reading found, and the duplicates
-            self.found.update(found)
-            return None, members
         return plan, [(ids, ids | groups) for ids, groups in members]
 
     def _merge(self, r: Annotated) -> None:
@@ -228,10 +220,6 @@ class Pipeline:
             problems=[p for p in found if p.severity != "warning"],
             warnings=[p for p in found if p.severity == "warning"],
         )
-
-
-def _fatal(problems: list[Problem]) -> bool:
-    return any(p.severity != "warning" for p in problems)
 
 
 def _where(shard: Shard) -> str:

@@ -127,7 +127,7 @@ def annotate(work: Work, ctx: Context, engine: Engine) -> Annotated:
     plan = work.plan
     stream: Iterable[Document] = _timed(times, "ingest", ingest(work.shard))
     stream = _timed(times, "normalize", normalizer(stream))
-    stream = _timed(times, "dedup", (d for d in stream if d.doc_id not in plan.dropped))
+    stream = _timed(times, "dedup", filter(plan.keeps, stream))
     stream = _timed(times, "ner", ner(stream))
     stream = _timed(times, "overlays", overlays(stream))
     stream = _timed(times, "splits", splits(_grouped(stream, plan.groups)))

@@ -199,11 +199,15 @@ class DedupPlan:
     dropped: dict[str, str] = field(default_factory=dict)  # doc_id -> rule ("exact" | "near")
     groups: dict[str, str] = field(default_factory=dict)
     paired: set[str] = field(default_factory=set)  # kept documents in a near-duplicate pair
+    refused: set[str] = field(default_factory=set)  # where a record reusing an id is (E112): left out
 
     def for_ids(self, ids: set[str], groups: set[str]) -> "DedupPlan":
         """The part one shard needs."""
         return DedupPlan({d: r for d, r in self.dropped.items() if d in ids},
-                         {g: c for g, c in self.groups.items() if g in groups}, self.paired & ids)
+                         {g: c for g, c in self.groups.items() if g in groups}, self.paired & ids, self.refused)
+
+    def keeps(self, doc: Document) -> bool:
+        return doc.doc_id not in self.dropped and doc.where not in self.refused
 
 
 class _UnionFind:
@@ -245,9 +249,11 @@ class Dedup:
         self.pairs: list[tuple[int, int, float]] = []  # (earlier entry, later entry, estimate)
         self.problems: list[Problem] = []
         self.stats = DedupStats()
+        self.refused: set[str] = set()
 
     def add(self, fp: Fingerprint) -> None:
         if fp.doc_id in self.wheres:
+            self.refused.add(fp.where)
             self.stats.counts["dropped_duplicate_id"] += 1
             self.problems.append(problem("E112", file=fp.where, found=fp.doc_id, first=self.wheres[fp.doc_id]))
             return
@@ -274,7 +280,7 @@ class Dedup:
 
     def plan(self) -> DedupPlan:
         """Decide, once every fingerprint is in: problems go to :attr:`problems`."""
-        plan, stats = DedupPlan(), self.stats
+        plan, stats = DedupPlan(refused=self.refused), self.stats
         self._exact(plan)
         ids = self.entry_ids
         pairs = sorted((min(ids[a], ids[b]), max(ids[a], ids[b]), s) for a, b, s in self.pairs)
@@ -289,9 +295,9 @@ class Dedup:
         plan.paired = {d for a, b, _ in pairs for d in (a, b) if d not in plan.dropped}
         stats.dropped.sort(key=lambda d: d["doc_id"])
         stats.counts["kept"] = len(self.wheres) - len(plan.dropped)
-        if plan.dropped:
-            exact = sum(1 for r in plan.dropped.values() if r == "exact")
-            self.problems.append(problem("W130", dropped=len(plan.dropped), exact=exact, near=len(plan.dropped) - exact))
+        if stats.dropped:
+            exact = sum(1 for r in stats.dropped if r["rule"] == "exact")
+            self.problems.append(problem("W130", dropped=len(stats.dropped), exact=exact, near=len(stats.dropped) - exact))
         return plan
 
     def _exact(self, plan: DedupPlan) -> None:
@@ -301,7 +307,8 @@ class Dedup:
                 if other == first:
                     continue
                 self.stats.counts["exact_duplicates"] += 1
-                if self.exact == "error":
+                if self.exact == "error":  # refused, and the build fails: every pair is reported
+                    plan.dropped[other] = "exact"
                     self.problems.append(problem("E107", file=self.wheres[other], found=self.wheres[first],
                                                  first=self.wheres[first], duplicate=self.wheres[other]))
                 else:
