@@ -5,8 +5,12 @@ rebuild never imports spaCy."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import multiprocessing
+import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -94,7 +98,7 @@ class LocalExecutor:
         if self.pool is None:
             self.identity()  # taken (or the model loaded) once, before the workers fork
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
-                                            initializer=_start_worker, initargs=(self.config, self._nlp))
+                                            initializer=_start_worker, initargs=(self.config, self._nlp, os.getpid()))
         pending: deque[tuple[Future, str]] = deque()
         for args, where in calls:
             pending.append((self.pool.submit(_in_worker, task, args), where))
@@ -115,9 +119,22 @@ class LocalExecutor:
 _ENGINE: LocalExecutor | None = None  # a worker process's own executor (its model)
 
 
-def _start_worker(config: BuildConfig, nlp: Language | None) -> None:
+def _start_worker(config: BuildConfig, nlp: Language | None, parent: int) -> None:
     global _ENGINE
+    _die_with_parent(parent)
     _ENGINE = LocalExecutor(config, nlp, 1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker of a build that was killed (SIGKILL: no clean-up ran) must not live on,
+    blocked on a queue nobody feeds: Linux kills it when its parent dies."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: a worker ends when the pool shuts down
+        pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _in_worker(task: Callable[..., R], args: tuple[Any, ...]) -> R:
