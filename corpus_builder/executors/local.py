@@ -6,7 +6,6 @@ rebuild never imports spaCy."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 import multiprocessing
 import os
@@ -129,7 +128,7 @@ def _die_with_parent(parent: int) -> None:
     """A worker of a build that was killed (SIGKILL: no clean-up ran) must not live on,
     blocked on a queue nobody feeds: Linux kills it when its parent dies."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc = ctypes.CDLL(None, use_errno=True)  # this process's own symbols, libc's included
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):  # not Linux: a worker ends when the pool shuts down
         pass
