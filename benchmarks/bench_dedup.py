@@ -11,7 +11,9 @@ copies, 5% lightly edited copies) in a scratch project and:
 - builds it with ``exact = "error"``: the build must stop (exit 1) with one ``E107``
   line per planted exact pair;
 - measures dedup's client-side state per document (tracemalloc over the fingerprints
-  of --memory-docs documents) and the time a fingerprint takes.
+  of --memory-docs documents), the time a fingerprint takes (on a worker), and the
+  client's own time per document: merging fingerprints into the plan, and writing
+  rows (the build summary's ``write`` seconds).
 
 The last line printed is one JSON object with every figure.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -47,8 +50,9 @@ def build(proj: Path, out: Path) -> subprocess.CompletedProcess:
                           cwd=proj, capture_output=True, text=True)
 
 
-def state_per_document(corpus: Path) -> tuple[float, float]:
-    """Bytes of dedup state per document on the client, and seconds per fingerprint."""
+def state_per_document(corpus: Path) -> tuple[float, float, float]:
+    """Bytes of dedup state per document on the client, seconds per fingerprint (a
+    worker's share), and seconds per document of merging them into the plan (the client's)."""
     from corpus_builder.stages.dedup import Dedup, document_fingerprint
     from corpus_builder.stages.ingest import Ingest
     from corpus_builder.stages.normalize import Normalizer
@@ -65,7 +69,13 @@ def state_per_document(corpus: Path) -> tuple[float, float]:
         dedup.add(fp)
     used = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
-    return used / len(fps), seconds
+    del dedup
+    start = time.perf_counter()
+    dedup = Dedup("drop", "group")
+    for fp in fps:
+        dedup.add(fp)
+    dedup.plan()
+    return used / len(fps), seconds, (time.perf_counter() - start) / len(fps)
 
 
 def main() -> None:
@@ -92,7 +102,9 @@ def main() -> None:
         e107 = [line for line in stopped.stderr.splitlines() if "[E107]" in line]
         log(f"exact = \"error\": exit {stopped.returncode}, {len(e107)} E107 lines, e.g. {e107[0] if e107 else None}")
         memory_corpus = make_corpus(args.memory_docs, tmp / "corpus-big" / "corpus.jsonl") if args.memory_docs else corpus
-        per_doc, fp_seconds = state_per_document(memory_corpus)
+        per_doc, fp_seconds, merge_seconds = state_per_document(memory_corpus)
+        line = next(line for line in done.stderr.splitlines() if "seconds (documents/s)" in line)
+        write_seconds = float(re.search(r"write ([0-9.]+)", line).group(1))
         result = {
             "docs": args.docs,
             "kept": d["kept"],
@@ -107,6 +119,8 @@ def main() -> None:
             "error_e107_lines": len(e107),
             "dedup_state_bytes_per_doc": round(per_doc),
             "fingerprint_ms_per_doc": round(fp_seconds * 1000, 3),
+            "client_dedup_ms_per_doc": round(merge_seconds * 1000, 3),
+            "client_write_ms_per_doc": round(write_seconds * 1000 / max(d["kept"], 1), 3),
             "memory_docs": args.memory_docs or args.docs,
         }
         print(json.dumps(result))
