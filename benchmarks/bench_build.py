@@ -2,17 +2,24 @@
 
     python benchmarks/bench_build.py [--docs 2000] [--memory-docs 20000] [--input PATH]
 
-On a deterministic corpus of N unique articles (benchmarks/corpus.py; or --input, a
-folder or JSONL/Parquet file) in a scratch project, it measures:
+On a deterministic corpus of N articles that looks like news (benchmarks/corpus.py:
+10% syndicated copies and 5% lightly edited copies planted; or --input, a JSONL file)
+in a scratch project (``[dedup]`` defaults: exact copies dropped, near-duplicates
+grouped), it measures:
 
 - ner_stage_ratio: end-to-end build throughput / raw ``nlp.pipe`` throughput with the
-  same components, one process, on the same (normalized) texts;
+  same components, one process, on the same texts (normalized, the ones the build
+  keeps after dedup);
+- parallel_ratio: raw ``nlp.pipe(n_process=2)`` time on those texts / the default
+  build's time (``--processes`` left to its default: the usable cores);
+- dedup_precision, dedup_recall: the build's dropped and near-duplicate pairs against
+  the planted ones;
 - incremental_ratio: rebuild time after one overlay edit / cold build time;
 - memory_ratio: peak memory of the whole process tree building --memory-docs
   articles / building N (0 skips the large run);
 - dask_speedup: single-process build time / Dask LocalCluster (2 workers) build time;
-- identical_bytes: builds of the same inputs with 1 process, 2 processes and Dask 2
-  workers give the same SHA256SUMS.
+- identical_bytes: builds of the same inputs with 1 process, 2 processes, the default
+  and Dask 2 workers give the same SHA256SUMS.
 
 Builds run as `python -m corpus_builder build` subprocesses (the cold ones with an
 empty NER cache). The last line printed is one JSON object with every figure.
@@ -35,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from corpus import make_corpus  # noqa: E402
+from corpus import dedup_scores, make_corpus, planted_path  # noqa: E402
 
 
 def project(folder: Path, corpus: Path) -> Path:
@@ -70,8 +77,9 @@ def run_build(proj: Path, out: Path, *args: str) -> dict:
     return {"seconds": seconds, "peak_mb": peak / 2**20, "sums": sums}
 
 
-def raw_pipe_seconds(proj: Path) -> tuple[float, int]:
-    """nlp.pipe alone, same components and texts, in a fresh process."""
+def raw_pipe_seconds(proj: Path, kept: list[str], n_process: int = 1) -> tuple[float, int]:
+    """nlp.pipe alone, same components, on the texts the build kept, in a fresh process."""
+    (proj / "kept.json").write_text(json.dumps(kept))
     code = (
         "import json, sys, time\n"
         "from corpus_builder.config import load_config\n"
@@ -79,11 +87,12 @@ def raw_pipe_seconds(proj: Path) -> tuple[float, int]:
         "from corpus_builder.stages.ingest import Ingest\n"
         "from corpus_builder.stages.normalize import Normalizer\n"
         "config = load_config('.')\n"
-        "texts = [d.text for d in Normalizer()(Ingest(config.seeds)())]\n"
+        "kept = set(json.load(open('kept.json')))\n"
+        "texts = [d.text for d in Normalizer()(Ingest(config.seeds)()) if d.doc_id in kept]\n"
         "nlp, _ = load_pipeline(config.model)\n"
         "import gc; gc.freeze()  # as the build does while documents stream\n"
         "t = time.perf_counter()\n"
-        "tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=64))\n"
+        f"tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=64, n_process={n_process}))\n"
         "print(json.dumps([time.perf_counter() - t, tokens]))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=proj, capture_output=True, text=True, check=True)
@@ -91,14 +100,14 @@ def raw_pipe_seconds(proj: Path) -> tuple[float, int]:
     return seconds, tokens
 
 
-def edit_one_overlay(proj: Path, corpus_file: Path) -> None:
-    """Add (or change) one overlay: a title for the first document."""
+def edit_one_overlay(proj: Path, corpus_file: Path, kept: set[str]) -> None:
+    """Add (or change) one overlay: a title for the first document the build kept."""
     from corpus_builder.records import Document
     from corpus_builder.stages.normalize import Normalizer
 
-    first = json.loads(corpus_file.open().readline()) if corpus_file.suffix == ".jsonl" else None
-    if first is None:
+    if corpus_file.suffix != ".jsonl":
         raise SystemExit("--input must be a .jsonl file for the incremental measurement")
+    first = next(row for row in map(json.loads, corpus_file.open()) if row["id"] in kept)
     doc = Normalizer().normalize(Document(first["id"], "x", "", first["text"]))
     path = proj / "annotations" / f"{first['id']}.maintainer-a.json"
     title = "Edited title" if not path.exists() else f"Edited title {time.time()}"
@@ -121,14 +130,26 @@ def main() -> None:
         proj = project(tmp / "project", corpus)
         log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
 
-        cold = run_build(proj, tmp / "cold", "--no-cache")
+        cold = run_build(proj, tmp / "cold", "--no-cache", "--processes", "1")
         log(f"cold build, 1 process: {cold['seconds']:.1f} s, peak {cold['peak_mb']:.0f} MB")
-        pipe_seconds, tokens = raw_pipe_seconds(proj)
+        manifest = json.loads(next((tmp / "cold").glob("*/manifest.json")).read_text("utf-8"))
+        kept = [d for s in manifest["counts"]["splits"].values() for d in s["doc_ids"]]
+        scores = dedup_scores(json.loads(planted_path(corpus).read_text("utf-8")), manifest) \
+            if planted_path(corpus).is_file() else {}
+        log(f"dedup: kept {len(kept)} of {manifest['dedup']['kept'] + len(manifest['dedup']['dropped'])}, {scores}")
+        pipe_seconds, tokens = raw_pipe_seconds(proj, kept)
         log(f"raw nlp.pipe: {pipe_seconds:.1f} s")
+        pipe2_seconds, _ = raw_pipe_seconds(proj, kept, n_process=2)
+        log(f"raw nlp.pipe(n_process=2): {pipe2_seconds:.1f} s")
+        default = run_build(proj, tmp / "default", "--no-cache")
+        log(f"cold build, default processes: {default['seconds']:.1f} s")
         shutil.rmtree(proj / ".cache", ignore_errors=True)
-        warm = run_build(proj, tmp / "warm")  # fills the cache (another cold build)
-        edit_one_overlay(proj, corpus)
-        incremental = run_build(proj, tmp / "incremental")
+        warm = run_build(proj, tmp / "warm", "--processes", "1")  # fills the cache (another cold build)
+        cache_bytes = sum(f.stat().st_size for f in (proj / ".cache").rglob("*") if f.is_file())
+        release_bytes = sum(f.stat().st_size for f in next((tmp / "cold").glob("*/SHA256SUMS")).parent.rglob("*")
+                            if f.is_file())
+        edit_one_overlay(proj, corpus, set(kept))
+        incremental = run_build(proj, tmp / "incremental", "--processes", "1")
         log(f"rebuild after one overlay edit: {incremental['seconds']:.2f} s (cold with cache writes {warm['seconds']:.1f} s)")
         two = run_build(proj, tmp / "two", "--no-cache", "--processes", "2")
         log(f"cold build, 2 processes: {two['seconds']:.1f} s")
@@ -137,7 +158,7 @@ def main() -> None:
         big = None
         if args.memory_docs:
             big_corpus = make_corpus(args.memory_docs, tmp / "corpus-big" / "corpus.jsonl")
-            big = run_build(project(tmp / "project-big", big_corpus), tmp / "big", "--no-cache")
+            big = run_build(project(tmp / "project-big", big_corpus), tmp / "big", "--no-cache", "--processes", "1")
             log(f"cold build of {args.memory_docs}: {big['seconds']:.1f} s, peak {big['peak_mb']:.0f} MB")
 
         n = args.docs
@@ -156,11 +177,20 @@ def main() -> None:
             "memory_docs": args.memory_docs,
             "memory_peak_mb": round(big["peak_mb"], 1) if big else None,
             "memory_ratio": round(big["peak_mb"] / cold["peak_mb"], 3) if big else None,
+            "kept_docs": len(kept),
+            "core_seconds_per_doc": round(cold["seconds"] / n, 4),  # one process, whole build, per input document
+            "cache_bytes_per_doc": round(cache_bytes / n),
+            "release_bytes_per_doc": round(release_bytes / len(kept)),
+            "nlp_pipe_2_seconds": round(pipe2_seconds, 2),
+            "default_build_seconds": round(default["seconds"], 2),
+            "parallel_ratio": round(pipe2_seconds / default["seconds"], 3),
+            **scores,
             "two_process_seconds": round(two["seconds"], 2),
             "dask_seconds": round(dask["seconds"], 2),
             "dask_speedup": round(cold["seconds"] / dask["seconds"], 3),
-            # same inputs (after the overlay edit): 1 process (cache-assisted), 2 processes, Dask 2 workers
-            "identical_bytes": incremental["sums"] == two["sums"] == dask["sums"],
+            # same inputs (after the overlay edit): 1 process (cache-assisted), 2 processes, Dask 2 workers;
+            # before it: 1 process and the default
+            "identical_bytes": incremental["sums"] == two["sums"] == dask["sums"] and cold["sums"] == default["sums"],
         }
         print(json.dumps(result))
 

@@ -115,12 +115,28 @@ ENTRIES = (
           "split the article into several files, or raise [model].max_length in corpus.toml",
           "a normalized text is longer than `[model].max_length`"),
     Entry("E107", INVALID, "same article as another file",
-          "both normalize to the same text; remove one of {first} and {duplicate}",
-          "two inputs normalize to the same text (the second one is refused)"),
+          "both normalize to the same text; remove one of {first} and {duplicate}, or set [dedup] exact = \"drop\"",
+          "under `[dedup] exact = \"error\"`, two inputs normalize to the same text (one line per pair)"),
     Entry("W107", OK, "near-duplicate of {other} (about {score:.0%} shared word 5-grams)",
           "kept; if it is the same story give both the same `event` (overlay set_metadata) so they share a split, "
           "or remove one",
-          "two documents share about 80% or more of their word 5-grams (both kept, listed in manifest.json)"),
+          "under `[dedup] near = \"warn\"`, two documents share about 80% or more of their word 5-grams "
+          "(both kept, listed in manifest.json)"),
+    Entry("E130", INVALID, "invalid [dedup] setting",
+          "set exact = \"drop\" | \"error\" and near = \"group\" | \"warn\" | \"drop\" in corpus.toml",
+          "`[dedup]` in corpus.toml has an unknown key or value"),
+    Entry("E131", INVALID, "near-duplicates join groups pinned to different splits: {first} ({first_split}) "
+          "and {second} ({second_split})",
+          "pin both groups to one split, unpin one, or remove the near-duplicate ({pair})",
+          "under `near = \"group\"`, a cluster of near-duplicates links two groups that [splits.pins] puts in "
+          "different splits"),
+    Entry("W130", OK, "{dropped} duplicate document(s) left out ({exact} exact, {near} near)",
+          "each is listed with the document it duplicates in manifest.json (dedup.dropped) and the datasheet; "
+          "set [dedup] exact = \"error\" to stop instead",
+          "`[dedup]` drops exact or near duplicates"),
+    Entry("W131", OK, "{pairs} near-duplicate pair(s) cross splits",
+          "set [dedup] near = \"group\" so that a cluster of near-duplicates shares one split",
+          "under `near = \"warn\"`, the two documents of a near-duplicate pair landed in different splits"),
     Entry("E108", INVALID, "symlink points outside the seeds folder",
           "copy the article into the seeds folder instead of linking to it",
           "a seed file is a symlink to a file outside the seeds folder"),
@@ -537,6 +553,9 @@ ENTRIES = (
           "the upload fails before the Hub answers (DNS, refused connection, timeout)"),
 
     # --- E9xx: Dask ------------------------------------------------------------------------------
+    Entry("E905", INTERNAL, "a worker process died: {error}",
+          "see the messages above (out of memory?); rerun, or use fewer --processes",
+          "a local worker process of `build --processes N` ended without finishing its task"),
     Entry("E901", USAGE, "Dask is not installed", "pip install -e '.[dask]'",
           "`--executor dask` without Dask installed"),
     Entry("E902", USAGE, "cannot reach the Dask scheduler: {error}",

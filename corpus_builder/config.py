@@ -34,6 +34,19 @@ class DatasetInfo:
     repository_url: str
 
 
+# [dedup] choices (the first is the default): exact duplicates are dropped (and listed),
+# near-duplicate clusters become one split group
+DEDUP_CHOICES = {"exact": ("drop", "error"), "near": ("group", "warn", "drop")}
+
+
+@dataclass(frozen=True)
+class DedupPolicy:
+    """What a build does with duplicates (``[dedup]`` in corpus.toml)."""
+
+    exact: str = DEDUP_CHOICES["exact"][0]
+    near: str = DEDUP_CHOICES["near"][0]
+
+
 @dataclass(frozen=True)
 class BuildConfig:
     root: Path
@@ -52,6 +65,7 @@ class BuildConfig:
     citation: dict = field(default_factory=dict)
     seed_file_bytes: int = 256 * 1024 * 1024  # a bigger seed file is refused before it is read
     overlay_file_bytes: int = 10 * 1024 * 1024  # an overlay is hand-written; anything bigger is a mistake
+    dedup: DedupPolicy = field(default_factory=DedupPolicy)
 
     def with_overrides(self, **kwargs: object) -> "BuildConfig":
         """Return a copy with the non-None keyword arguments replaced."""
@@ -140,6 +154,7 @@ def load_config(root: Path | str = ".") -> BuildConfig:
     bad = {g: s for g, s in pins.items() if s not in SPLITS}
     if bad:
         raise error("E004", file=str(path), position="[splits.pins]", found=str(bad), expected=" | ".join(SPLITS))
+    dedup = _dedup_policy(raw.get("dedup", {}), str(path))
     return BuildConfig(
         root=root,
         dataset=dataset,
@@ -156,4 +171,18 @@ def load_config(root: Path | str = ".") -> BuildConfig:
         citation=dict(raw.get("citation", {})),
         seed_file_bytes=raw.get("limits", {}).get("seed_file_bytes", BuildConfig.seed_file_bytes),
         overlay_file_bytes=raw.get("limits", {}).get("overlay_file_bytes", BuildConfig.overlay_file_bytes),
+        dedup=dedup,
     )
+
+
+def _dedup_policy(table: object, path: str) -> DedupPolicy:
+    """``[dedup]``: each key one of its choices; unknown keys are refused too (a typo would be silent)."""
+    if not isinstance(table, dict):
+        raise error("E130", file=path, position="[dedup]", found=repr(table), expected="a table")
+    for key, value in table.items():
+        choices = DEDUP_CHOICES.get(key)
+        if choices is None:
+            raise error("E130", file=path, position=f"[dedup].{key}", found=key, expected=" | ".join(DEDUP_CHOICES))
+        if value not in choices:
+            raise error("E130", file=path, position=f"[dedup].{key}", found=repr(value), expected=" | ".join(choices))
+    return DedupPolicy(**table)

@@ -83,6 +83,7 @@ class Document:
     split: str | None = None
     origin: str = ""  # the file as shown to users in messages (e.g. "seeds/x.txt")
     input_metadata: dict[str, str] = field(default_factory=dict)  # stated by a JSONL/Parquet input
+    cluster_group: str | None = None  # set by dedup (near = "group"): the group of its near-duplicate cluster
 
     @property
     def where(self) -> str:
@@ -90,5 +91,6 @@ class Document:
 
     @property
     def group(self) -> str:
-        """The key that keeps related articles in one split."""
-        return self.metadata.get("event") or self.doc_id
+        """The key that keeps related articles in one split: a near-duplicate cluster's
+        group, else the event, else the doc id."""
+        return self.cluster_group or self.metadata.get("event") or self.doc_id

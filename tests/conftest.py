@@ -372,3 +372,31 @@ def browsed(tmp_path_factory: pytest.TempPathFactory, release_dir: Path):
 
     out = tmp_path_factory.mktemp("browse") / "site"
     return browse(release_dir, out, compare=release_dir.parent / "1.0.0", model=MODEL)
+
+
+# --- dedup and scale (tests/test_dedup.py, tests/test_distributed.py) ----------------------
+
+def bench_corpus_module():
+    """benchmarks/corpus.py: the generator of corpora with planted duplicates."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_corpus", ROOT / "benchmarks" / "corpus.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def planted_project(folder: Path, docs: int, **dedup: str) -> Path:
+    """A project over a generated corpus of ``docs`` articles with planted exact (10%) and
+    near (5%) duplicates (``corpus.planted.json`` next to it), no overlays, no pins."""
+    corpus = bench_corpus_module().make_corpus(docs, folder / "corpus" / "corpus.jsonl")
+    proj = folder / "project"
+    (proj / "annotations").mkdir(parents=True)
+    shutil.copy(ROOT / "LICENSE.md", proj / "LICENSE.md")
+    shutil.copytree(ROOT / "schema", proj / "schema")
+    shutil.copy(ROOT / "annotations" / "annotators.json", proj / "annotations" / "annotators.json")
+    toml = (ROOT / "corpus.toml").read_text("utf-8").split("# Groups (a document")[0]
+    toml = toml.replace('seeds = "seeds"', f'seeds = "{corpus}"')
+    toml += "\n[dedup]\n" + "".join(f'{k} = "{v}"\n' for k, v in dedup.items())
+    (proj / "corpus.toml").write_text(toml, "utf-8")
+    return proj

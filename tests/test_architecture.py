@@ -34,12 +34,12 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def package_of(module: str) -> str:
     """``corpus_builder.stages.ner`` -> ``stages``; a top-level module -> ``core``
-    (``pipeline`` is its own layer; ``__main__`` belongs to the command line)."""
+    (``pipeline`` and ``shards`` are layers of their own; ``__main__`` belongs to the command line)."""
     parts = module.split(".")[1:]
     if not parts:
         return "core"
     if len(parts) == 1 and (PACKAGE / f"{parts[0]}.py").is_file():
-        return {"pipeline": "pipeline", "__main__": "cli"}.get(parts[0], "core")
+        return {"pipeline": "pipeline", "shards": "shards", "__main__": "cli"}.get(parts[0], "core")
     return parts[0]
 
 

@@ -39,6 +39,21 @@ def seed(name: str, data: bytes | str) -> Callable[[Path], None]:
     return setup
 
 
+def dedup_policy(**policy: str) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        toml = project / "corpus.toml"
+        toml.write_text(toml.read_text("utf-8") + "\n[dedup]\n" + "".join(f'{k} = "{v}"\n' for k, v in policy.items()),
+                        "utf-8")
+    return setup
+
+
+def both(*setups: Callable[[Path], None]) -> Callable[[Path], None]:
+    def setup(project: Path) -> None:
+        for one in setups:
+            one(project)
+    return setup
+
+
 def symlink_outside(project: Path) -> None:
     outside = project / "elsewhere.txt"
     outside.write_text("An article kept outside the seeds folder.", encoding="utf-8")
@@ -290,10 +305,15 @@ CASES = [
          "[E106] seeds/huge.txt: document too long for the model (3,279,999 characters > 1,000,000)"),
     Case("only boilerplate", seed("boiler.txt", "© Copyright 2014, APN New Zealand Limited\n\n- AFP\n"), 1,
          "[E103] seeds/boiler.txt: no article text left after normalization"),
-    Case("same article twice", seed("copy_of_000.txt", ARTICLE), 1,
+    Case("same article twice (exact = error)", both(dedup_policy(exact="error"), seed("copy_of_000.txt", ARTICLE)), 1,
          "[E107] seeds/copy_of_000.txt: same article as another file (found 'seeds/000_609d6079c7c3312f.txt'"),
-    Case("near-duplicate (warning, kept)", seed("near_000.txt", ARTICLE.replace("Friday", "Saturday")), 0,
+    Case("same article twice (default: dropped and listed)", seed("copy_of_000.txt", ARTICLE), 0,
+         "[W130] 1 duplicate document(s) left out (1 exact, 0 near)"),
+    Case("near-duplicate (near = warn: warning, kept)",
+         both(dedup_policy(near="warn"), seed("near_000.txt", ARTICLE.replace("Friday", "Saturday"))), 0,
          "[W107] seeds/near_000.txt: near-duplicate of seeds/000_609d6079c7c3312f.txt"),
+    Case("unknown [dedup] value", dedup_policy(near="merge"), 1,
+         "[E130] corpus.toml at [dedup].near: invalid [dedup] setting (found \"'merge'\""),
     Case("file name not a valid doc id", seed("bad name!.txt", "Ban Ki-moon visited Gaza on Tuesday."), 1,
          "[E104] seeds/bad name!.txt: file name is not a valid document id"),
     Case("symlink outside the seeds folder", symlink_outside, 1, "[E108] seeds/linked.txt: symlink points outside"),

@@ -1,4 +1,5 @@
-"""Distributed builds on a real Dask LocalCluster with 2 worker processes."""
+"""Distributed builds on a real Dask LocalCluster with 2 worker processes: shard tasks
+(an input shard to its release rows) on the workers, the same bytes as a local build."""
 
 from __future__ import annotations
 
@@ -7,19 +8,22 @@ import signal
 from dataclasses import replace
 from pathlib import Path
 
-from corpus_builder.executors import dask as distributed
+from conftest import planted_project
+from corpus_builder import shards
 from corpus_builder.actions.build import build
+from corpus_builder.config import load_config
+from corpus_builder.executors import dask as distributed
 
 
-def test_dask_build_equals_the_local_build_even_when_a_worker_dies(config, release_dir: Path, tmp_path: Path,
-                                                                   monkeypatch):
-    monkeypatch.setattr(distributed, "CHUNK", 1)  # one task per document: the kill lands mid-build
-    killed = []
+def test_dask_build_equals_the_local_build_even_when_a_worker_dies(config, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(shards, "SHARD_DOCS", 1)  # one task per document and pass: the kill lands mid-build
+    done, killed = [], []
     complete = distributed.DaskExecutor._complete
 
-    def complete_then_kill(self, tag, future, where):
-        out = complete(self, tag, future, where)
-        if not killed:
+    def complete_then_kill(self, future, where):
+        out = complete(self, future, where)
+        done.append(where)
+        if len(done) == 6:  # the first annotate task is back (5 fingerprint tasks before it)
             workers = sorted(self.client.scheduler_info()["workers"])
             pid = self.client.run(os.getpid, workers=[workers[0]])[workers[0]]
             os.kill(pid, signal.SIGKILL)  # the worker process dies; its nanny starts another
@@ -27,9 +31,22 @@ def test_dask_build_equals_the_local_build_even_when_a_worker_dies(config, relea
         return out
 
     monkeypatch.setattr(distributed.DaskExecutor, "_complete", complete_then_kill)
-    report = build(replace(config, out=tmp_path, cache=None), executor="dask", processes=2)
-    assert killed, "no worker was killed"
-    assert (report.release / "SHA256SUMS").read_bytes() == (release_dir / "SHA256SUMS").read_bytes()
+    report = build(replace(config, out=tmp_path / "dask", cache=None), executor="dask", processes=2)
+    assert killed and len(done) == 10, done
+    local = build(replace(config, out=tmp_path / "local", cache=None), processes=1)
+    assert (report.release / "SHA256SUMS").read_bytes() == (local.release / "SHA256SUMS").read_bytes()
+
+
+def test_one_two_processes_and_dask_give_the_same_bytes(tmp_path: Path, monkeypatch):
+    """A corpus with planted duplicates (dropped, grouped) in shards of 8 records."""
+    monkeypatch.setattr(shards, "SHARD_DOCS", 8)
+    config = replace(load_config(planted_project(tmp_path, 48, exact="drop", near="group")), cache=None)
+    one = build(replace(config, out=tmp_path / "one"), processes=1)
+    two = build(replace(config, out=tmp_path / "two"), processes=2)
+    dask = build(replace(config, out=tmp_path / "dask"), executor="dask", processes=2)
+    sums = [(r.release / "SHA256SUMS").read_bytes() for r in (one, two, dask)]
+    assert sums[0] == sums[1] == sums[2]
+    assert one.manifest["dedup"]["dropped"] and one.manifest["dedup"]["clusters"]
 
 
 class _Client:

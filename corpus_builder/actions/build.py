@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,7 +21,6 @@ from ..config import BuildConfig
 from ..errors import CorpusError, rel
 from ..executors import DEFAULT, open_executor
 from ..pipeline import Pipeline, PipelineResult
-from ..records import Document
 from ..release.folder import output_lock, pending_release, promote, staging, sync_top_level
 from ..release.writer import ReleaseWriter
 
@@ -38,7 +38,7 @@ class BuildReport:
 
 def build(config: BuildConfig, nlp: Language | None = None, *, sync_top_level_to: Path | None = None,
           processes: int = 1, executor: str = DEFAULT, scheduler: str | None = None,
-          progress: Callable[[Iterable[Document]], Iterable[Document]] | None = None) -> BuildReport:
+          progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> BuildReport:
     """Stream every document through the stages into a staging folder and promote it;
     on any problem raise :class:`CorpusError` with all of them, releasing nothing.
 
@@ -47,7 +47,7 @@ def build(config: BuildConfig, nlp: Language | None = None, *, sync_top_level_to
     follow this release (only a release of the pinned model); ``progress`` wraps the
     document stream (a progress bar)."""
     with open_executor(executor, config, processes=processes, scheduler=scheduler, nlp=nlp) as runner:
-        pipeline = Pipeline(config, runner)
+        pipeline = Pipeline(config, runner, rows=True)
         version = config.release_version(pipeline.identity.sha256)
         pinned = version == config.dataset.version
         if not pinned:  # another model: another release, never the pinned one's
@@ -59,7 +59,7 @@ def build(config: BuildConfig, nlp: Language | None = None, *, sync_top_level_to
 
 
 def _write(pipeline: Pipeline, config: BuildConfig,
-           progress: Callable[[Iterable[Document]], Iterable[Document]] | None) -> tuple[PipelineResult, dict[str, Any], str]:
+           progress: Callable[[Iterable[Any]], Iterable[Any]] | None) -> tuple[PipelineResult, dict[str, Any], str]:
     try:
         return _write_release(pipeline, config, progress)
     except OSError as exc:  # a full disk, a read-only file system: nothing was promoted
@@ -74,16 +74,20 @@ def os_reason(exc: OSError) -> str:
 
 
 def _write_release(pipeline: Pipeline, config: BuildConfig,
-                   progress: Callable[[Iterable[Document]], Iterable[Document]] | None
+                   progress: Callable[[Iterable[Any]], Iterable[Any]] | None
                    ) -> tuple[PipelineResult, dict[str, Any], str]:
     with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
         pending_release(config)  # a half-done release is finished by `release`, never built over
         writer = ReleaseWriter(config, pipeline.identity.labels, tmp, pipeline.identity.ref)
         annotated = {o.doc_id for o in pipeline.overlays}
-        for doc in (progress or iter)(pipeline):
-            writer.add(doc)
+        write = 0.0  # the client's own share: rows into Parquet (the stages' seconds are the tasks')
+        for doc, rows in (progress or iter)(pipeline.results()):
+            t = time.perf_counter()
+            writer.add(doc, rows)
+            write += time.perf_counter() - t
             if config.cache is not None and doc.doc_id in annotated:
                 save_snapshot(config.cache, doc.text)  # what `rebase` maps from after a rule change
+        pipeline.times["write"] = write
         result = pipeline.finish()
         if result.problems:
             raise CorpusError(result.problems, warnings=result.warnings)

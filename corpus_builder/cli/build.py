@@ -13,7 +13,7 @@ from tqdm import tqdm
 from ..actions.build import BuildReport, build
 from ..config import load_config
 from ..errors import rel
-from ..executors import available
+from ..executors import available, usable_cores
 from ._app import app
 
 STAGES_HELP = ("Stages, one module each: ingest (stages/ingest.py), normalize (stages/normalize.py, rules in "
@@ -36,6 +36,7 @@ def summary(report: BuildReport) -> str:
         "  seconds (documents/s): " + ", ".join(
             f"{k} {v:.2f}" + (f" ({c['documents'] / v:,.0f})" if v > 0 else "") for k, v in stats.seconds.items())
         + f"; total {stats.total_seconds:.2f} ({c['documents'] / max(stats.total_seconds, 1e-9):,.1f})",
+        dedup_line(report.manifest["dedup"]),
         f"  {stats.overlays.coverage.line()}",
         "  ops against this model: " + ", ".join(f"{v} {k}" for k, v in report.manifest["overlays"]["ops_by_status"].items()),
     ]
@@ -47,6 +48,15 @@ def summary(report: BuildReport) -> str:
     return "\n".join(lines)
 
 
+def dedup_line(d: dict) -> str:
+    """Kept and dropped documents, and near-duplicate pairs across splits: never silent."""
+    exact = sum(1 for x in d["dropped"] if x["rule"] == "exact")
+    return (f"  dedup (exact={d['exact']}, near={d['near']}): kept {d['kept']}, dropped {len(d['dropped'])} "
+            f"({exact} exact, {len(d['dropped']) - exact} near; listed in manifest.json dedup.dropped), "
+            f"{d['near_duplicate_pairs']} near-duplicate pairs, {len(d['clusters'])} clusters made one split group, "
+            f"near-duplicate pairs across splits: {d['cross_split_near_pairs']}")
+
+
 @app.command("build", epilog=STAGES_HELP)
 def build_cli(
     seeds: Annotated[Path | None, typer.Option(help="folder of raw .txt articles [default: seeds/]")] = None,
@@ -55,7 +65,7 @@ def build_cli(
     model: Annotated[str | None, typer.Option(help="spaCy pipeline name or path [default: corpus.toml]")] = None,
     project: Annotated[Path, typer.Option(help="project root holding corpus.toml")] = Path("."),
     cache: Annotated[bool, typer.Option(help="reuse and store NER results in .cache/ner")] = True,
-    processes: Annotated[int, typer.Option(min=1, help="NER worker processes, or Dask workers (the bytes do not depend on it)")] = 1,
+    processes: Annotated[int | None, typer.Option(min=1, help="worker processes, or Dask workers (the bytes do not depend on it) [default: the usable cores, cgroup limits included]")] = None,
     executor: Annotated[str, typer.Option(help=f"{' | '.join(available())} (dask: a LocalCluster on 127.0.0.1 unless --scheduler)")] = "local",
     scheduler: Annotated[str | None, typer.Option(help="an existing Dask scheduler, tcp://HOST:PORT")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar and no summary")] = False,
@@ -67,6 +77,8 @@ def build_cli(
     config = config.with_overrides(seeds=seeds, annotations=annotations, out=out, model=model, model_override=override)
     if not cache:
         config = replace(config, cache=None)
+    if processes is None:
+        processes = usable_cores()
     show = not quiet and sys.stderr.isatty()
     report = build(config, sync_top_level_to=project if out is None else None,  # only the project's own release
                    processes=processes, executor="dask" if scheduler else executor, scheduler=scheduler,

@@ -1,5 +1,7 @@
-"""Executors: where the model's work runs. The NER stage hands an executor chunks of
-texts and gets their results back in input order, so the release bytes do not
+"""Executors: where a build's work runs. A build is a sequence of shard tasks
+(:mod:`corpus_builder.shards`); an executor runs each task where it runs work (this
+process, worker processes, Dask workers) with that place's :class:`Engine` (the model
+loaded there) and gives the results back in input order, so the release bytes do not
 depend on which executor ran them.
 
 One module per executor (``local``, ``dask``), each with a ``start(config, ...)``
@@ -10,9 +12,12 @@ adding another engine (Ray, ...) is one new module here and nothing else.
 from __future__ import annotations
 
 import importlib
+import math
+import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from ..catalogue import error
@@ -24,22 +29,34 @@ if TYPE_CHECKING:
     from ..nlp.model import ModelIdentity
 
 T = TypeVar("T")
+R = TypeVar("R")
 DEFAULT = "local"
 
 
-class Executor(Protocol):
-    """Runs the model over chunks of texts."""
+class Engine(Protocol):
+    """The model in one process: what a shard task's NER stage hands chunks of texts."""
 
     chunk_size: int  # documents per chunk the NER stage hands over
+
+    def map(self, chunks: Iterable[tuple[T, list[str], str]]) -> Iterator[tuple[T, list[dict[str, Any]]]]:
+        """(tag, texts, where) in, (tag, one parse result per text) out, in input order;
+        ``where`` names the first document of a chunk in error messages."""
+        ...
+
+
+class Executor(Protocol):
+    """Runs shard tasks."""
+
+    workers: int  # tasks that run at once
     loads_configured_model: bool  # it loads ``config.model`` (so the pinned fingerprint applies)
 
     def identity(self) -> ModelIdentity:
         """The model the results come from (loading it only if nothing recorded it)."""
         ...
 
-    def map(self, chunks: Iterable[tuple[T, list[str], str]]) -> Iterator[tuple[T, list[dict[str, Any]]]]:
-        """(tag, texts, where) in, (tag, one parse result per text) out, in input order;
-        ``where`` names the first document of a chunk in error messages."""
+    def run(self, task: Callable[..., R], calls: Iterable[tuple[tuple[Any, ...], str]]) -> Iterator[R]:
+        """``task(*args, engine)`` for each ``(args, where)``, run where this executor runs
+        work; results in input order (``where`` names the shard in error messages)."""
         ...
 
 
@@ -57,3 +74,40 @@ def open_executor(name: str, config: BuildConfig, *, processes: int = 1, schedul
         raise error("E005", found=name, expected=" | ".join(available()))
     module = importlib.import_module(f"{__name__}.{name}")
     return module.start(config, processes=processes, scheduler=scheduler, nlp=nlp)
+
+
+def usable_cores(cgroup_root: Path = Path("/sys/fs/cgroup")) -> int:
+    """The cores this process may use: its CPU affinity, capped by a cgroup CPU quota
+    (``cpu.max`` of cgroup v2, ``cpu.cfs_quota_us``/``cpu.cfs_period_us`` of v1),
+    rounded up (a quota of 1.5 CPUs lets two processes share it)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cores = os.cpu_count() or 1
+    quota = _cgroup_quota(cgroup_root)
+    if quota is not None:
+        cores = min(cores, max(1, math.ceil(quota)))
+    return max(1, cores)
+
+
+def _cgroup_quota(root: Path) -> float | None:
+    """CPUs the cgroup quota allows, or None (no limit, or no cgroup files)."""
+    own = None
+    try:
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            if line.startswith("0::"):
+                own = line[3:].lstrip("/")
+    except OSError:
+        pass
+    for folder in ([root / own] if own else []) + [root]:
+        try:
+            quota, period = (folder / "cpu.max").read_text().split()[:2]
+            return None if quota == "max" else int(quota) / int(period)
+        except (OSError, ValueError):
+            continue
+    try:
+        quota_us = int((root / "cpu" / "cpu.cfs_quota_us").read_text())
+        period_us = int((root / "cpu" / "cpu.cfs_period_us").read_text())
+        return quota_us / period_us if quota_us > 0 and period_us > 0 else None
+    except (OSError, ValueError):
+        return None

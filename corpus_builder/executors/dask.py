@@ -1,7 +1,9 @@
 """The Dask executor: the spaCy pipeline is loaded once per worker by a
-``WorkerPlugin`` (only the model's name travels), tasks are a pure function from a
-chunk of texts to the NER stage's results, submitted with retries and collected in
-input order, so the release bytes are those of a local build.
+``WorkerPlugin`` (only the model's name travels); the build's shard tasks
+(:mod:`corpus_builder.shards`: an input shard to its release rows) are submitted with
+retries and collected in input order, so the release bytes are those of a local
+build. Workers read the input shards themselves: they need the project's files at
+the same paths (a shared filesystem) and the same corpus-builder and model.
 
 Optional: ``pip install -e '.[dask]'``. ``--executor dask`` starts a LocalCluster on
 127.0.0.1; ``--scheduler tcp://HOST:PORT`` joins an existing cluster (dask-kubernetes,
@@ -11,21 +13,20 @@ from __future__ import annotations
 
 import json
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..catalogue import error
+from ..errors import CorpusError
 from ..nlp.model import ModelIdentity
-from ..nlp.parse import parse_result
 
 if TYPE_CHECKING:
     from ..config import BuildConfig
 
-T = TypeVar("T")
+R = TypeVar("R")
 
 PLUGIN = "corpus-builder-spacy"
-CHUNK = 32  # documents per task: small enough that the last tasks end close together
 WINDOW = 4  # tasks in flight per worker: keeps workers busy, bounds memory
 
 
@@ -39,38 +40,40 @@ def _worker_plugin_class():
 
         def __init__(self, model: str, max_length: int, batch_size: int):
             self.model, self.max_length, self.batch_size = model, max_length, batch_size
-            self.nlp, self.identity = None, None
+            self.nlp, self.identity, self.engine = None, None, None
 
         def setup(self, worker: Any) -> None:
             from ..nlp.model import load_pipeline
+            from .local import Pipe
 
             self.nlp, self.identity = load_pipeline(self.model)
             self.nlp.max_length = self.max_length
+            self.engine = Pipe(self.nlp, self.batch_size)
 
     return SpacyPlugin
 
 
-def ner_chunk(texts: list[str], sha256: str) -> list[dict]:
-    """The task: NER results for a chunk of texts, with the worker's own pipeline
-    (refused by a worker whose model files are not those the release records)."""
+def run_task(task: Callable[..., R], args: tuple[Any, ...], sha256: str) -> R:
+    """On a worker: one shard task with the worker's own pipeline (refused by a worker
+    whose model files are not those the release records)."""
     from distributed import get_worker
 
     plugin = get_worker().plugins[PLUGIN]
     if plugin.identity.sha256 != sha256:
         raise RuntimeError(f"worker has model files {plugin.identity.sha256}, the build expects {sha256}")
-    return [parse_result(t, p) for t, p in zip(texts, plugin.nlp.pipe(texts, batch_size=plugin.batch_size))]
+    return task(*args, plugin.engine)
 
 
 class DaskExecutor:
-    """Chunks of :data:`CHUNK` texts submitted as tasks (with retries), at most
-    :data:`WINDOW` per worker in flight, results collected in input order."""
+    """Shard tasks submitted with retries, at most :data:`WINDOW` per worker in flight,
+    results collected in input order."""
 
-    chunk_size = CHUNK
     loads_configured_model = True
 
     def __init__(self, client: Any):
         self.client = client
-        self.window = WINDOW * max(1, len(client.scheduler_info().get("workers", {})))
+        self.workers = max(1, len(client.scheduler_info().get("workers", {})))
+        self.window = WINDOW * self.workers
         self._identity: ModelIdentity | None = None
 
     def identity(self) -> ModelIdentity:
@@ -78,20 +81,21 @@ class DaskExecutor:
             self._identity = worker_identity(self.client)
         return self._identity
 
-    def map(self, chunks: Iterable[tuple[T, list[str], str]]) -> Iterator[tuple[T, list[dict[str, Any]]]]:
+    def run(self, task: Callable[..., R], calls: Iterable[tuple[tuple[Any, ...], str]]) -> Iterator[R]:
         sha256 = self.identity().sha256
         pending: deque = deque()
-        for tag, texts, where in chunks:
-            future = self.client.submit(ner_chunk, texts, sha256, retries=3, pure=False) if texts else None
-            pending.append((tag, future, where))
+        for args, where in calls:
+            pending.append((self.client.submit(run_task, task, args, sha256, retries=3, pure=False), where))
             while len(pending) > self.window:
                 yield self._complete(*pending.popleft())
         while pending:
             yield self._complete(*pending.popleft())
 
-    def _complete(self, tag: T, future: Any, where: str) -> tuple[T, list[dict[str, Any]]]:
+    def _complete(self, future: Any, where: str) -> Any:
         try:
-            return tag, (future.result() if future is not None else [])
+            return future.result()
+        except CorpusError:
+            raise
         except Exception as exc:  # failed on every retry (a dead worker alone is retried)
             raise error("E904", file=where, error_type=type(exc).__name__,
                         error=(str(exc).splitlines() or [""])[0]) from None

@@ -1,18 +1,23 @@
-"""The local executor: spaCy in this process, or in N worker processes
-(``nlp.pipe(n_process=N)``). The model is loaded on the first chunk that the cache
-does not answer, so a fully cached rebuild never imports spaCy."""
+"""The local executor: shard tasks in this process, or in a pool of N worker
+processes (forked, each loading the model once, when its first task needs it). The
+model is loaded on the first chunk that the cache does not answer, so a fully cached
+rebuild never imports spaCy."""
 
 from __future__ import annotations
 
 import ctypes
+import ctypes
 import gc
-import os
 import multiprocessing
+import os
 import signal
 import sys
-import threading
-import warnings
-from collections.abc import Iterable, Iterator
+import os
+import signal
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,15 +31,17 @@ if TYPE_CHECKING:
     from ..config import BuildConfig
 
 T = TypeVar("T")
-
+R = TypeVar("R")
+WINDOW = 4  # tasks in flight per worker process: keeps them busy, bounds memory
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
-_worker_parent: int | None = None  # the build whose forks are spaCy workers
+_worker_parent: int | None = None  # the build whose forks are its worker processes
 
 
 def _become_worker() -> None:
-    """In each forked spaCy worker: die with the build (SIGKILL when its parent goes,
-    however it goes), and leave Ctrl-C to the parent, which prints the one line."""
-    if _worker_parent is None:
+    """In each forked worker: die with the build (SIGKILL when its parent goes, however
+    it goes: no orphan keeps running), and leave Ctrl-C to the parent, which stops the
+    pool and prints the one line."""
+    if _worker_parent is None or os.getpid() == _worker_parent:
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
@@ -46,39 +53,26 @@ def _become_worker() -> None:
 os.register_at_fork(after_in_child=_become_worker)
 
 
-def _interrupt_workers(signum: int, frame: object) -> None:
-    """Ctrl-C in the build while workers run: kill them first, so spaCy's clean-up
-    (which joins them) cannot wait forever, then stop as for any Ctrl-C."""
-    for child in multiprocessing.active_children():
-        child.kill()
-    warnings.filterwarnings("ignore", message=r".*worker processes completed")  # spaCy: "not all ... completed": we killed them
-    raise KeyboardInterrupt
+class Pipe:
+    """The model in this process: what a shard task's NER stage runs on."""
 
+    def __init__(self, nlp: Language, batch_size: int):
+        self.nlp, self.chunk_size = nlp, batch_size
 
-@contextmanager
-def _workers_interruptible() -> Iterator[None]:
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, _interrupt_workers)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    def map(self, chunks: Iterable[tuple[T, list[str], str]]) -> Iterator[tuple[T, list[dict[str, Any]]]]:
+        for tag, texts, _where in chunks:
+            parsed = self.nlp.pipe(texts, batch_size=self.chunk_size) if texts else ()
+            yield tag, [parse_result(t, p) for t, p in zip(texts, parsed)]
 
 
 class LocalExecutor:
     def __init__(self, config: BuildConfig, nlp: Language | None = None, processes: int = 1):
         """``nlp``: an already loaded pipeline (tests); else ``config.model`` is loaded when needed."""
         self.config = config
-        self.processes = processes
-        if processes > 1:
-            global _worker_parent
-            _worker_parent = os.getpid()
-        # chunks bound memory; with several processes each nlp.pipe call starts
-        # workers, so chunks are big enough to keep them busy
-        self.chunk_size = config.batch_size * (1 if processes == 1 else 16 * processes)
+        self.workers = processes
+        self.chunk_size = config.batch_size
         self.loads_configured_model = nlp is None
+        self.pool: ProcessPoolExecutor | None = None
         self._nlp = nlp
         self._identity: ModelIdentity | None = None
 
@@ -115,18 +109,76 @@ class LocalExecutor:
             if not texts:
                 yield tag, []
                 continue
-            nlp = self.nlp
-            if self.processes == 1:
-                parsed = nlp.pipe(texts, batch_size=self.config.batch_size)
-                yield tag, [parse_result(t, p) for t, p in zip(texts, parsed)]
-                continue
-            with _workers_interruptible():
-                parsed = nlp.pipe(texts, batch_size=self.config.batch_size, n_process=self.processes)
-                results = [parse_result(t, p) for t, p in zip(texts, parsed)]
-            yield tag, results
+            yield from Pipe(self.nlp, self.config.batch_size).map([(tag, texts, _where)])
+
+    def run(self, task: Callable[..., R], calls: Iterable[tuple[tuple[Any, ...], str]]) -> Iterator[R]:
+        if self.workers == 1:
+            for args, _where in calls:
+                yield task(*args, self)
+            return
+        if self.pool is None:
+            self.identity()  # taken (or the model loaded) once, before the workers fork
+            global _worker_parent
+            _worker_parent = os.getpid()
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=_start_worker, initargs=(self.config, self._nlp, os.getpid()))
+        pending: deque[tuple[Future, str]] = deque()
+        for args, where in calls:
+            pending.append((self.pool.submit(_in_worker, task, args), where))
+            while len(pending) > WINDOW * self.workers:
+                yield _result(*pending.popleft())
+        while pending:
+            yield _result(*pending.popleft())
+
+    def close(self, failed: bool = False) -> None:
+        if self.pool is not None:
+            if failed:  # interrupted or broken: do not wait for queued tasks
+                for process in list(getattr(self.pool, "_processes", {}).values()):
+                    process.terminate()
+            self.pool.shutdown(wait=not failed, cancel_futures=True)
+            self.pool = None
+
+
+_ENGINE: LocalExecutor | None = None  # a worker process's own executor (its model)
+
+
+def _start_worker(config: BuildConfig, nlp: Language | None, parent: int) -> None:
+    global _ENGINE
+    _die_with_parent(parent)
+    _ENGINE = LocalExecutor(config, nlp, 1)
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker of a build that was killed (SIGKILL: no clean-up ran) must not live on,
+    blocked on a queue nobody feeds: Linux kills it when its parent dies."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # this process's own symbols, libc's included
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: a worker ends when the pool shuts down
+        pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _in_worker(task: Callable[..., R], args: tuple[Any, ...]) -> R:
+    assert _ENGINE is not None
+    return task(*args, _ENGINE)
+
+
+def _result(future: Future, where: str) -> Any:
+    try:
+        return future.result()
+    except BrokenProcessPool as exc:
+        raise error("E905", file=where, error=str(exc) or type(exc).__name__) from None
 
 
 @contextmanager
 def start(config: BuildConfig, *, processes: int = 1, scheduler: str | None = None,
-         nlp: Language | None = None) -> Iterator[LocalExecutor]:
-    yield LocalExecutor(config, nlp, processes)
+          nlp: Language | None = None) -> Iterator[LocalExecutor]:
+    executor = LocalExecutor(config, nlp, processes)
+    failed = True
+    try:
+        yield executor
+        failed = False
+    finally:
+        executor.close(failed)

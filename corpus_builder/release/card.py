@@ -14,6 +14,9 @@ from ..text.rules import RULES
 from .citation import bibtex
 from .rows import iob_names
 
+DROPPED_TABLE_LIMIT = 200  # dropped duplicates listed one by one in the datasheet (all are in manifest.json)
+
+
 def yaml_header(context: Mapping[str, Any], configs: list[dict[str, Any]], infos: list[dict[str, Any]]) -> str:
     ds = context["dataset"]
     meta = {
@@ -66,6 +69,8 @@ def card_context(config: Any, manifest: Mapping[str, Any], stats: Any) -> dict[s
         "split_rule": RULE_TEXT,
         "bibtex": bibtex(manifest["citation"]),
         "near_duplicates": manifest["near_duplicates"],
+        "dedup": manifest["dedup"],
+        "dropped_listed": manifest["dedup"]["dropped"][:DROPPED_TABLE_LIMIT],
         "near_threshold": NEAR_THRESHOLD,
         "coverage": manifest["coverage"],
         "gold": stats.gold.tables(),

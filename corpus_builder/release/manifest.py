@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import SCHEMA_VERSION
 from ..io import sha256_file
+from ..stages.dedup import NEAR_THRESHOLD
 from ..text.rules import RULES
 from .citation import citation_data
 from .stats import ReleaseStats
@@ -27,6 +28,16 @@ def library_versions() -> dict[str, str]:
     found = {"python": ".".join(platform.python_version_tuple()[:2])}
     found.update({name: version(name) for name in LIBRARIES})
     return found
+
+
+def dedup_facts(result: PipelineResult, config: BuildConfig) -> dict[str, Any]:
+    """What dedup decided: the policy, every dropped document with what it duplicates,
+    the clusters made one split group, and the near-duplicate pairs that cross splits."""
+    d = result.stats.dedup
+    return {"exact": config.dedup.exact, "near": config.dedup.near, "near_threshold": NEAR_THRESHOLD,
+            "kept": d.counts["kept"], "exact_duplicates": d.counts["exact_duplicates"],
+            "near_duplicate_pairs": len(d.near), "dropped": d.dropped,
+            "clusters": d.clusters, "cross_split_near_pairs": d.cross_split_pairs}
 
 
 def manifest(result: PipelineResult, config: BuildConfig, stats: ReleaseStats) -> dict[str, Any]:
@@ -57,6 +68,7 @@ def manifest(result: PipelineResult, config: BuildConfig, stats: ReleaseStats) -
                           for r in RULES},
         "ner": {k: ner.counts[k] for k in sorted(ner.counts)},
         "near_duplicates": built.dedup.near,
+        "dedup": dedup_facts(result, config),
         "warnings": [w.format() for w in result.warnings],
         "overlays": {"files": len(result.overlays),
                      "annotators": sorted({o.annotator for o in result.overlays}),

@@ -178,3 +178,10 @@ def ner_rows(doc: Document, labels: Sequence[str]) -> list[dict[str, Any]]:
         "token_ends": ends[a:b],
         "ner_tags": tags[a:b],
     } for n, ((s, e), (a, b)) in enumerate(zip(doc.sentences, bounds))]
+
+
+def assemble(doc: Document, labels: Sequence[str], text_license: str | None = None,
+             model: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """A document's rows in each config (``documents``, ``ner``): what a shard task
+    sends back for the writer."""
+    return {"documents": [document_row(doc, labels, text_license, model)], "ner": ner_rows(doc, labels)}

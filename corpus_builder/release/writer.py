@@ -26,7 +26,7 @@ from .folder import write_checksums
 from .manifest import manifest
 from .plots import write_plots
 from .prose import render
-from .rows import DEFAULT_CONFIG, card_features, document_features, document_row, ner_features, ner_rows
+from .rows import DEFAULT_CONFIG, assemble, card_features, document_features, ner_features
 from .stats import ReleaseStats
 
 if TYPE_CHECKING:
@@ -124,23 +124,23 @@ class ReleaseWriter:
 
     def __init__(self, config: BuildConfig, labels: tuple[str, ...], folder: Path, model: str | None = None):
         self.config, self.folder, self.labels = config, folder, list(labels)
-        text_license = config.dataset.text_license
-        self.configs = {
-            "documents": (document_features(self.labels), lambda d: [document_row(d, self.labels, text_license, model)]),
-            "ner": (ner_features(self.labels), lambda d: ner_rows(d, self.labels)),
-        }
+        self.text_license, self.model = config.dataset.text_license, model
+        self.configs = {"documents": document_features(self.labels), "ner": ner_features(self.labels)}
         self.writers = {(name, split): ShardWriter(folder / "data" / name, split, features, SHARD_ROWS[name])
-                        for name, (features, _) in self.configs.items() for split in SPLITS}
+                        for name, features in self.configs.items() for split in SPLITS}
         self.stats = ReleaseStats(self.labels)
 
-    def add(self, doc: Document) -> None:
-        for name, (_, rows_of) in self.configs.items():
-            self.writers[(name, doc.split)].add(rows_of(doc))
+    def add(self, doc: Document, rows: dict[str, list[dict[str, Any]]] | None = None) -> None:
+        """A document and its rows per config (assembled here unless a shard task did)."""
+        if rows is None:
+            rows = assemble(doc, self.labels, self.text_license, self.model)
+        for name in self.configs:
+            self.writers[(name, doc.split)].add(rows[name])
         self.stats.add(doc)
 
     def finish(self, result: PipelineResult) -> dict[str, Any]:
         card_configs, infos = [], []
-        for name, (features, _) in self.configs.items():
+        for name, features in self.configs.items():
             splits = [self.writers[(name, split)].close() for split in SPLITS]
             card_configs.append({
                 "config_name": name,

@@ -1,15 +1,27 @@
-"""Duplicates: the same article twice is an error; a near-duplicate is a warning.
+"""Duplicates, with the policy ``[dedup]`` in corpus.toml chooses (defaults first).
 
-Policy (also in the datasheet): two documents whose normalized texts are equal
-stop the build (``E107``: keep one file). Two documents sharing at least
-:data:`NEAR_THRESHOLD` of their word 5-gram shingles (Jaccard) are reported as
-near-duplicates (``W107``), kept, and listed in ``manifest.json``; give them the
-same ``event`` so they cannot straddle splits.
+- ``exact = "drop" | "error"``: documents whose normalized texts are equal. ``drop``
+  keeps the first by doc id and lists every other one (``dedup.dropped`` in
+  manifest.json and the datasheet); ``error`` stops the build with one ``E107`` line
+  per duplicate pair, all pairs in one run.
+- ``near = "group" | "warn" | "drop"``: two documents sharing at least
+  :data:`NEAR_THRESHOLD` of their word 5-gram shingles (Jaccard) are near-duplicates.
+  ``group`` makes each cluster (connected components of near-duplicate pairs, over
+  their split groups) one split group, so a cluster never spans two splits (pinned
+  groups are honoured; a cluster joining groups pinned to different splits is
+  ``E131``); ``warn`` keeps both (``W107``); ``drop`` keeps, in doc id order, each
+  document that is not a near-duplicate of one already kept.
+
+Dedup must see every document, so it runs in two steps: workers compute a
+:class:`Fingerprint` per document (the text digest, a MinHash signature, the split
+group), and the client feeds them in input order to :class:`Dedup`, which returns a
+:class:`DedupPlan` (what to drop, which groups merge) before any document reaches
+the model.
 
 Near-duplicates are found with MinHash (64 permutations) and locality-sensitive
-hashing (16 bands of 4), so memory per document is a few hundred bytes and the
-work per document does not grow with the corpus; the Jaccard figure reported is
-the MinHash estimate.
+hashing (16 bands of 4), so memory per document is about a kilobyte (the signature,
+16 bucket entries, the id and digest) and the work per document does not grow with
+the corpus; the Jaccard figure reported is the MinHash estimate.
 """
 
 from __future__ import annotations
@@ -18,7 +30,7 @@ import re
 import zlib
 
 import numpy as np
-from collections.abc import Iterable, Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ..cache import Store
@@ -26,7 +38,7 @@ from ..catalogue import problem
 from ..errors import Problem
 from ..io import source_sha256
 from ..records import Document
-from . import Counts, Stage
+from . import Counts
 
 NEAR_THRESHOLD = 0.8
 SHINGLE = 5
@@ -148,67 +160,202 @@ def fingerprint() -> dict[str, str]:
     return {"dedup": source_sha256(__file__)}
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """What dedup needs of one document (computed where the document is read)."""
+
+    doc_id: str
+    where: str
+    text_sha256: str
+    signature: bytes  # PERMUTATIONS uint64
+    group: str  # the document's split group before dedup: its event, else its doc_id
+
+
+def document_fingerprint(doc: Document, cache: Store | None = None) -> Fingerprint:
+    """The fingerprint of a normalized document; with a ``cache`` (keyed by the text's
+    sha256 and this module's code) a rebuild reads the signature instead of computing it."""
+    key = cache.key(doc.text_sha256) if cache is not None else None
+    sig = cache.get(key) if key is not None else None
+    if sig is None:
+        sig = signature(shingles(doc.text)).tobytes()
+        if key is not None:
+            cache.put(key, sig)
+    return Fingerprint(doc.doc_id, doc.where, doc.text_sha256, bytes(sig), doc.group)
+
+
 @dataclass
 class DedupStats(Counts):
     near: list[dict[str, object]] = field(default_factory=list)  # {"doc_ids": [a, b], "jaccard": x}
+    dropped: list[dict[str, object]] = field(default_factory=list)  # {doc_id, duplicate_of, rule, similarity}
+    clusters: list[list[str]] = field(default_factory=list)  # groups merged into one split group (near="group")
+    cross_split_pairs: int = 0  # near-duplicate pairs, both kept, whose documents are in different splits
 
 
-class Dedup(Stage[DedupStats]):
-    """Stage: drop exact duplicates (an error naming both files), flag near-duplicates.
+@dataclass
+class DedupPlan:
+    """What dedup decided, for the shard tasks: documents to leave out and split
+    groups to merge (group -> the cluster's group)."""
 
-    Memory per document: its id and file name, the digest of its text, a 512-byte
-    signature and 16 bucket entries (about 1 KB). With a ``cache`` (keyed by the text's
-    sha256 and this module's code) a rebuild reads signatures instead of computing
-    them (0.4 ms per document)."""
+    dropped: dict[str, str] = field(default_factory=dict)  # doc_id -> rule ("exact" | "near")
+    groups: dict[str, str] = field(default_factory=dict)
+    paired: set[str] = field(default_factory=set)  # kept documents in a near-duplicate pair
+    refused: set[str] = field(default_factory=set)  # where a record reusing an id is (E112): left out
+
+    def for_ids(self, ids: set[str], groups: set[str]) -> "DedupPlan":
+        """The part one shard needs."""
+        return DedupPlan({d: r for d, r in self.dropped.items() if d in ids},
+                         {g: c for g, c in self.groups.items() if g in groups}, self.paired & ids, self.refused)
+
+    def keeps(self, doc: Document) -> bool:
+        return doc.doc_id not in self.dropped and doc.where not in self.refused
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        root = x
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while x != root:
+            self.parent[x], x = root, self.parent.get(x, x)
+        return root
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+class Dedup:
+    """Client side of dedup: fingerprints in (input order), a :class:`DedupPlan` out.
+
+    Memory per document: its id, the digest of its text, a 512-byte signature, 16
+    bucket entries and its group (about 1 KB; benchmarks/bench_dedup.py measures it).
+    Every exact copy of a text shares the first copy's signature entry."""
 
     name = "dedup"
 
-    def __init__(self, cache: Store | None = None) -> None:
-        self.cache = cache
-        self.ids: dict[str, str] = {}  # doc_id -> where
-        self.by_sha: dict[bytes, str] = {}  # text sha256 digest -> doc_id
+    def __init__(self, exact: str = "drop", near: str = "group", pins: Mapping[str, str] | None = None):
+        self.exact, self.near, self.pins = exact, near, dict(pins or {})
+        self.wheres: dict[str, str] = {}  # doc_id -> where
+        self.by_sha: dict[bytes, int] = {}  # text digest -> entry
+        self.entry_ids: list[str] = []  # per entry: the smallest doc id with that text
+        self.entry_groups: list[str] = []
+        self.copies: dict[int, list[str]] = {}  # entry -> every doc id with that text (only for duplicates)
         self.signatures = _Signatures()
-        self.doc_ids: list[str] = []  # per signature
         self.buckets = _Buckets()
+        self.pairs: list[tuple[int, int, float]] = []  # (earlier entry, later entry, estimate)
         self.problems: list[Problem] = []
         self.stats = DedupStats()
+        self.refused: set[str] = set()
 
-    def signature(self, doc: Document) -> np.ndarray:
-        key = self.cache.key(doc.text_sha256) if self.cache is not None else None
-        cached = self.cache.get(key) if key is not None else None
-        if cached is not None:
-            return np.frombuffer(cached, dtype=np.uint64)
-        sig = signature(shingles(doc.text))
-        if key is not None:
-            self.cache.put(key, sig.tobytes())
-        return sig
+    def add(self, fp: Fingerprint) -> None:
+        if fp.doc_id in self.wheres:
+            self.refused.add(fp.where)
+            self.stats.counts["dropped_duplicate_id"] += 1
+            self.problems.append(problem("E112", file=fp.where, found=fp.doc_id, first=self.wheres[fp.doc_id]))
+            return
+        self.wheres[fp.doc_id] = fp.where
+        digest = bytes.fromhex(fp.text_sha256)
+        entry = self.by_sha.get(digest)
+        if entry is not None:
+            self.copies.setdefault(entry, [self.entry_ids[entry]]).append(fp.doc_id)
+            if fp.doc_id < self.entry_ids[entry]:
+                self.entry_ids[entry], self.entry_groups[entry] = fp.doc_id, fp.group
+            return
+        sig = np.frombuffer(fp.signature, dtype=np.uint64)
+        keys = band_keys(sig)
+        index = self.signatures.n
+        for other in sorted(self.buckets.candidates(keys)):
+            score = estimate(sig, self.signatures[other])
+            if score >= NEAR_THRESHOLD:
+                self.pairs.append((other, index, round(score, 3)))
+        self.by_sha[digest] = index
+        self.signatures.append(sig)
+        self.entry_ids.append(fp.doc_id)
+        self.entry_groups.append(fp.group)
+        self.buckets.add(keys, index)
 
-    def __call__(self, docs: Iterable[Document]) -> Iterator[Document]:
-        for doc in docs:
-            if doc.doc_id in self.ids:
-                self.stats.counts["dropped_duplicate_id"] += 1
-                self.problems.append(problem("E112", file=doc.where, found=doc.doc_id, first=self.ids[doc.doc_id]))
+    def plan(self) -> DedupPlan:
+        """Decide, once every fingerprint is in: problems go to :attr:`problems`."""
+        plan, stats = DedupPlan(refused=self.refused), self.stats
+        self._exact(plan)
+        ids = self.entry_ids
+        pairs = sorted((min(ids[a], ids[b]), max(ids[a], ids[b]), s) for a, b, s in self.pairs)
+        stats.near = [{"doc_ids": [a, b], "jaccard": s} for a, b, s in pairs]
+        stats.counts["near_duplicate_pairs"] = len(pairs)
+        if self.near == "warn":
+            self.problems += [problem("W107", file=self.wheres[b], other=self.wheres[a], score=s) for a, b, s in pairs]
+        elif self.near == "drop":
+            self._drop_near(plan, pairs)
+        else:
+            self._group(plan, pairs)
+        plan.paired = {d for a, b, _ in pairs for d in (a, b) if d not in plan.dropped}
+        stats.dropped.sort(key=lambda d: d["doc_id"])
+        stats.counts["kept"] = len(self.wheres) - len(plan.dropped)
+        if stats.dropped:
+            exact = sum(1 for r in stats.dropped if r["rule"] == "exact")
+            self.problems.append(problem("W130", dropped=len(stats.dropped), exact=exact, near=len(stats.dropped) - exact))
+        return plan
+
+    def _exact(self, plan: DedupPlan) -> None:
+        for entry, copies in sorted(self.copies.items(), key=lambda kv: self.entry_ids[kv[0]]):
+            first = self.entry_ids[entry]
+            for other in sorted(copies):
+                if other == first:
+                    continue
+                self.stats.counts["exact_duplicates"] += 1
+                if self.exact == "error":  # refused, and the build fails: every pair is reported
+                    plan.dropped[other] = "exact"
+                    self.problems.append(problem("E107", file=self.wheres[other], found=self.wheres[first],
+                                                 first=self.wheres[first], duplicate=self.wheres[other]))
+                else:
+                    plan.dropped[other] = "exact"
+                    self.stats.dropped.append({"doc_id": other, "duplicate_of": first, "rule": "exact",
+                                               "similarity": 1.0})
+
+    def _drop_near(self, plan: DedupPlan, pairs: list[tuple[str, str, float]]) -> None:
+        """In doc id order, a document near-duplicating one already kept is dropped."""
+        earlier: dict[str, list[tuple[str, float]]] = {}
+        for a, b, s in pairs:
+            earlier.setdefault(b, []).append((a, s))
+        for doc_id in sorted(earlier):
+            kept = [(-s, a) for a, s in earlier[doc_id] if a not in plan.dropped]
+            if kept:
+                score, first = min(kept)
+                plan.dropped[doc_id] = "near"
+                self.stats.counts["near_duplicates_dropped"] += 1
+                self.stats.dropped.append({"doc_id": doc_id, "duplicate_of": first, "rule": "near",
+                                           "similarity": -score})
+
+    def _group(self, plan: DedupPlan, pairs: list[tuple[str, str, float]]) -> None:
+        """Connected components over split groups; each becomes one group (a pinned one if any)."""
+        group = dict(zip(self.entry_ids, self.entry_groups))
+        uf = _UnionFind()
+        first_pair: dict[str, tuple[str, str]] = {}
+        for a, b, _ in pairs:
+            uf.union(group[a], group[b])
+        for a, b, _ in pairs:
+            first_pair.setdefault(uf.find(group[a]), (a, b))
+        members: dict[str, list[str]] = {}
+        for g in {group[d] for a, b, _ in pairs for d in (a, b)}:
+            members.setdefault(uf.find(g), []).append(g)
+        for root, gs in sorted(members.items()):
+            if len(gs) == 1:  # the pair already shares a group
                 continue
-            self.ids[doc.doc_id] = doc.where
-            digest = bytes.fromhex(doc.text_sha256)
-            first = self.by_sha.get(digest)
-            if first is not None:
-                first = self.ids[first]
-                self.stats.counts["dropped_exact_duplicate"] += 1
-                self.problems.append(problem("E107", file=doc.where, found=first, first=first, duplicate=doc.where))
+            gs.sort()
+            pinned = [g for g in gs if g in self.pins]
+            splits = {self.pins[g] for g in pinned}
+            if len(splits) > 1:
+                first = pinned[0]
+                second = next(g for g in pinned if self.pins[g] != self.pins[first])
+                self.problems.append(problem("E131", file="corpus.toml", position="[splits.pins]",
+                                             first=first, first_split=self.pins[first], second=second,
+                                             second_split=self.pins[second], pair=" ~ ".join(first_pair[root])))
                 continue
-            self.by_sha[digest] = doc.doc_id
-            sig = self.signature(doc)
-            keys = band_keys(sig)
-            for other in sorted(self.buckets.candidates(keys)):
-                score = estimate(sig, self.signatures[other])
-                if score >= NEAR_THRESHOLD:
-                    other_id = self.doc_ids[other]
-                    self.stats.counts["near_duplicate_pairs"] += 1
-                    self.stats.near.append({"doc_ids": [other_id, doc.doc_id], "jaccard": round(score, 3)})
-                    self.problems.append(problem("W107", file=doc.where, other=self.ids[other_id], score=score))
-            index = self.signatures.append(sig)
-            self.doc_ids.append(doc.doc_id)
-            self.buckets.add(keys, index)
-            self.stats.counts["kept"] += 1
-            yield doc
+            target = pinned[0] if pinned else gs[0]
+            plan.groups.update({g: target for g in gs if g != target})
+            self.stats.clusters.append(gs)
+        self.stats.counts["near_duplicate_clusters"] = len(self.stats.clusters)

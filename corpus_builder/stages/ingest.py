@@ -13,7 +13,8 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..catalogue import error, problem
@@ -24,6 +25,21 @@ from ..records import Document
 from . import Counts
 
 DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")  # fullmatch: `$` lets a final "\n" by
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Records ``[start, stop)`` of one input file, the unit shards are made of: lines
+    of a JSON Lines file (1-based; ``offset`` is the byte where line ``start`` begins),
+    rows of a Parquet file (0-based), a whole ``.txt`` file. ``stop`` None: to the end."""
+
+    path: Path
+    start: int = 0
+    stop: int | None = None
+    offset: int = 0
+
+
+Shard = tuple[Piece, ...]
 
 
 def looks_binary(data: bytes) -> bool:
@@ -124,15 +140,39 @@ class Ingest:
         if st.st_size > self.max_bytes:
             raise error("E152", file=rel(path), size=st.st_size, limit=self.max_bytes)
 
-    def records(self, path: Path) -> Iterator[Document]:
+    def shards(self, size: int) -> list[Shard]:
+        """The input cut into shards of about ``size`` records, in input order (a shard
+        task reads only its own records: see :mod:`corpus_builder.shards`)."""
+        shards: list[Shard] = []
+        current: list[Piece] = []
+        filled = 0
+        for path in self.files():
+            try:
+                self.check(path)  # a FIFO or a huge file is not opened to count its records
+            except CorpusError:
+                pieces: Iterable[tuple[Piece, int]] = [(Piece(path), 1)]  # its task reports why
+            else:
+                pieces = _pieces(path, size - filled, size)
+            for piece, n in pieces:
+                current.append(piece)
+                filled += n
+                if filled >= size:
+                    shards.append(tuple(current))
+                    current, filled = [], 0
+        if current:
+            shards.append(tuple(current))
+        return shards
+
+    def records(self, path: Path, piece: Piece | None = None) -> Iterator[Document]:
         """Articles of a JSON Lines or Parquet file: columns ``id``, ``text`` and
         optionally ``title``, ``published``, ``publisher``, ``url``, ``license``."""
         name = rel(path)
         source = path.relative_to(self.root).as_posix()
+        piece = piece or Piece(path)
         if path.suffix == ".jsonl":
-            rows = _jsonl_rows(path, name)
+            rows = _jsonl_rows(path, name, max(piece.start, 1), piece.stop, piece.offset)
         else:
-            rows = _parquet_rows(path, name)
+            rows = _parquet_rows(path, name, piece.start, piece.stop)
         for position, row in rows:  # a bad record is reported and skipped; the others are read
             if isinstance(row, Problem):
                 self.problems.append(row)
@@ -155,14 +195,19 @@ class Ingest:
                            raw_sha256=sha256_text(text), raw_text=text,
                            origin=f"{name} {position}", input_metadata=meta)
 
-    def __call__(self) -> Iterator[Document]:
-        for path in self.files():
+    def __call__(self, shard: Iterable[Piece] | None = None) -> Iterator[Document]:
+        """Every input document, or those of one ``shard``."""
+        pieces = shard if shard is not None else (Piece(path) for path in self.files())
+        for piece in pieces:
+            path = piece.path
+            if self.seeds.is_file():
+                self.root = self.seeds.parent
             try:
                 self.check(path)
                 if path.suffix == ".txt":
                     docs: Iterator[Document] = iter([self.read(path)])
                 else:
-                    docs = self.records(path)
+                    docs = self.records(path, piece)
                 for doc in docs:
                     self.stats.counts["read"] += 1
                     yield doc
@@ -190,9 +235,43 @@ def _well_formed(key: str, value: str) -> bool:
         return False
 
 
-def _jsonl_rows(path: Path, name: str) -> Iterator[tuple[str, dict | Problem]]:
+def _pieces(path: Path, first: int, size: int) -> Iterator[tuple[Piece, int]]:
+    """(piece, records in it): the first holds up to ``first`` records, the others ``size``."""
+    if path.suffix == ".txt":
+        yield Piece(path), 1
+        return
+    try:
+        if path.suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            rows = pq.ParquetFile(path).metadata.num_rows
+            start, want = 0, first
+            while start < rows:
+                stop = min(rows, start + want)
+                yield Piece(path, start, stop), stop - start
+                start, want = stop, size
+            return
+        with path.open("rb") as fh:
+            start, offset, position, count, want = 1, 0, 0, 0, first
+            for n, raw in enumerate(fh, 1):
+                if count == want and raw.strip():
+                    yield Piece(path, start, n, offset), count
+                    start, offset, count, want = n, position, 0, size
+                count += bool(raw.strip())
+                position += len(raw)
+            if count:
+                yield Piece(path, start, None, offset), count
+    except Exception:  # unreadable: one piece, whose task reports why (E109, E111)
+        yield Piece(path), 1
+
+
+def _jsonl_rows(path: Path, name: str, start: int = 1, stop: int | None = None,
+                offset: int = 0) -> Iterator[tuple[str, dict | Problem]]:
     with path.open("rb") as fh:
-        for n, raw in enumerate(fh, 1):
+        fh.seek(offset)
+        for n, raw in enumerate(fh, start):
+            if stop is not None and n >= stop:
+                return
             if not raw.strip():
                 continue
             try:
@@ -215,7 +294,7 @@ def _jsonl_rows(path: Path, name: str) -> Iterator[tuple[str, dict | Problem]]:
             yield f"line {n}", row
 
 
-def _parquet_rows(path: Path, name: str) -> Iterator[tuple[str, dict | Problem]]:
+def _parquet_rows(path: Path, name: str, start: int = 0, stop: int | None = None) -> Iterator[tuple[str, dict | Problem]]:
     import pyarrow.parquet as pq
 
     try:
@@ -226,6 +305,12 @@ def _parquet_rows(path: Path, name: str) -> Iterator[tuple[str, dict | Problem]]
     n = 0
     columns = [c for c in ("id", "text", *INPUT_METADATA) if c in pf.schema_arrow.names]
     for batch in pf.iter_batches(batch_size=256, columns=columns):
+        if n + batch.num_rows <= start:  # before this shard's rows
+            n += batch.num_rows
+            continue
         for row in batch.to_pylist():
             n += 1
-            yield f"row {n}", row
+            if n > start and (stop is None or n <= stop):
+                yield f"row {n}", row
+        if stop is not None and n >= stop:
+            return

@@ -1,7 +1,8 @@
 """Splits: train/validation/test by a deterministic hash of a group key.
 
-The group key is the document's ``event`` when set, else its ``doc_id``, so related
-articles never straddle splits. ``corpus.toml`` may pin groups to splits (five
+The group key is the document's near-duplicate cluster's group when dedup merged
+groups (``[dedup] near = "group"``), else its ``event`` when set, else its ``doc_id``,
+so related articles never straddle splits. ``corpus.toml`` may pin groups to splits (five
 seeds are too few for hashing alone to fill three splits). Any other group goes
 to ``bucket = int(sha256("un-gaza-news-ner/split/" + group)[:8], 16) % 100``:
 0-79 train, 80-89 validation, 90-99 test. A document's split depends only on
@@ -22,7 +23,8 @@ SALT = "un-gaza-news-ner/split/"
 BOUNDS = (("train", 80), ("validation", 90), ("test", 100))
 
 RULE_TEXT = (
-    "Each document belongs to a group: its `event` when set (by an overlay), else its `doc_id`. "
+    "Each document belongs to a group: the group of its near-duplicate cluster when dedup merged groups "
+    "([dedup] near = \"group\"), else its `event` when set (by an overlay), else its `doc_id`. "
     "Groups pinned in `corpus.toml` ([splits.pins]) go to their pinned split; every other group goes to "
     "bucket = int(sha256(\"" + SALT + "\" + group)[:8], 16) mod 100, with buckets 0-79 train, 80-89 validation "
     "and 90-99 test. Related articles therefore never straddle splits, and adding documents never moves "

@@ -1,0 +1,175 @@
+"""Shard tasks: the units of work an executor runs, in this process, in worker
+processes or on Dask workers alike, so the release bytes never depend on where.
+
+A build plans the input into shards (:meth:`Ingest.shards`: about :data:`SHARD_DOCS`
+records each, in input order) and runs two tasks per shard:
+
+1. :func:`fingerprints`: read and normalize the shard, return one small
+   :class:`~corpus_builder.stages.dedup.Fingerprint` per document (dedup must see every
+   document; the client merges them into a plan);
+2. :func:`annotate`: read and normalize the shard again (from the normalize cache when
+   there is one), leave out what the plan drops, run NER, overlays and splits, and
+   assemble the release rows. The client only collects results in shard order and
+   writes them.
+
+Every stage's stats and problems come back per shard and are merged in shard order,
+which is the order a single stream would have met them in.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .annotation.adjudication import Adjudication
+from .annotation.overlay import Overlay
+from .cache import NERCache, Store
+from .errors import Problem
+from .records import Document
+from .release.rows import assemble
+from .stages import Counts
+from .stages import dedup as dedup_stage, normalize as normalize_stage
+from .stages.dedup import DedupPlan, Fingerprint, document_fingerprint
+from .stages.ingest import Ingest, Shard
+from .stages.ner import NER, NERStats
+from .stages.normalize import Normalizer, NormalizeStats
+from .stages.overlays import Overlays, OverlayStats
+from .stages.splits import Splits
+
+if TYPE_CHECKING:
+    from .executors import Engine
+
+SHARD_DOCS = 64  # records per shard: enough to batch the model, small enough that the last tasks end together
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every task of one build needs (sent with each task, so kept small)."""
+
+    seeds: Path
+    seed_file_bytes: int
+    cache: Path | None
+    max_length: int
+    ner_salt: dict[str, object] | None = None  # the NER cache's salt (the model identity)
+    events: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (doc_id, text sha256) -> overlay event
+    labels: tuple[str, ...] = ()
+    pins: Mapping[str, str] = field(default_factory=dict)
+    text_license: str | None = None
+    model_ref: str | None = None
+    rows: bool = True  # assemble release rows (a build) or keep whole documents (``run``)
+
+
+@dataclass
+class Fingerprints:
+    """The first task's result for one shard."""
+
+    fingerprints: list[Fingerprint]
+    ingest: Counts
+    normalize: NormalizeStats
+    problems: dict[str, list[Problem]]  # stage name (ingest, normalize) -> its problems
+    seconds: float
+
+
+def fingerprints(shard: Shard, ctx: Context, engine: Engine | None = None) -> Fingerprints:
+    """Task 1: read and normalize a shard; a fingerprint per document (no model needed)."""
+    start = time.perf_counter()
+    ingest, normalizer = _readers(ctx)
+    store = Store(ctx.cache / "dedup", dedup_stage.fingerprint(), durable=False) if ctx.cache is not None else None
+    found = []
+    for doc in normalizer(ingest(shard)):
+        event = ctx.events.get((doc.doc_id, doc.text_sha256))
+        if event:
+            doc.metadata["event"] = event
+        found.append(document_fingerprint(doc, store))
+    return Fingerprints(found, ingest.stats, normalizer.stats,
+                        {"ingest": ingest.problems, "normalize": normalizer.problems}, time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class Work:
+    """Task 2's input: a shard, the dedup plan's part for it, its overlays."""
+
+    shard: Shard
+    plan: DedupPlan
+    overlays: tuple[Overlay, ...] = ()
+    adjudications: tuple[Adjudication, ...] = ()
+
+
+@dataclass
+class Annotated:
+    """The second task's result for one shard: documents (with their release rows),
+    and every stage's stats and problems to merge."""
+
+    documents: list[Document]
+    rows: list[dict[str, list[dict[str, Any]]]] | None
+    ingest: Counts
+    normalize: NormalizeStats
+    ner: NERStats
+    overlays: OverlayStats
+    links: dict[tuple[str, str], Counter[str | None]]
+    seen: set[str]
+    splits: Counts
+    problems: dict[str, list[Problem]]  # stage name -> its problems
+    seconds: dict[str, float]
+
+
+def annotate(work: Work, ctx: Context, engine: Engine) -> Annotated:
+    """Task 2: a shard to release rows (normalize, NER, overlays, splits, assemble)."""
+    times: dict[str, float] = {}
+    ingest, normalizer = _readers(ctx)
+    ner = NER(engine, NERCache(ctx.cache, ctx.ner_salt) if ctx.cache is not None and ctx.ner_salt else None,
+              ctx.max_length)
+    overlays = Overlays(work.overlays, ctx.labels, work.adjudications)
+    splits = Splits(ctx.pins)
+    plan = work.plan
+    stream: Iterable[Document] = _timed(times, "ingest", ingest(work.shard))
+    stream = _timed(times, "normalize", normalizer(stream))
+    stream = _timed(times, "dedup", filter(plan.keeps, stream))
+    stream = _timed(times, "ner", ner(stream))
+    stream = _timed(times, "overlays", overlays(stream))
+    stream = _timed(times, "splits", splits(_grouped(stream, plan.groups)))
+    documents, rows = [], [] if ctx.rows else None
+    for doc in stream:
+        if rows is not None:
+            rows.append(assemble(doc, ctx.labels, ctx.text_license, ctx.model_ref))
+            doc.raw_text = ""  # the rows hold what the release needs; the client keeps figures
+        documents.append(doc)
+    names = list(times)
+    own = {n: times[n] - (times[names[i - 1]] if i else 0.0) for i, n in enumerate(names)}
+    return Annotated(documents, rows, ingest.stats, normalizer.stats, ner.stats, overlays.stats, overlays.links,
+                     overlays.seen, splits.stats,
+                     {"ingest": ingest.problems, "normalize": normalizer.problems, "ner": ner.problems,
+                      "overlays": overlays.problems}, own)
+
+
+def _readers(ctx: Context) -> tuple[Ingest, Normalizer]:
+    cache = Store(ctx.cache / "normalized", normalize_stage.fingerprint()) if ctx.cache is not None else None
+    return Ingest(ctx.seeds, ctx.seed_file_bytes), Normalizer(cache=cache)
+
+
+def _grouped(docs: Iterable[Document], groups: Mapping[str, str]) -> Iterator[Document]:
+    """A document whose group joined a near-duplicate cluster takes the cluster's group."""
+    for doc in docs:
+        target = groups.get(doc.group)
+        if target is not None and target != doc.group:
+            doc.cluster_group = target
+        yield doc
+
+
+def _timed(times: dict[str, float], name: str, docs: Iterable[Document]) -> Iterator[Document]:
+    """Charge the time spent producing each document to the stage that produced it
+    (upstream stages included: :func:`annotate` subtracts them)."""
+    it = iter(docs)
+    while True:
+        t = time.perf_counter()
+        try:
+            doc = next(it)
+        except StopIteration:
+            times[name] = times.get(name, 0.0) + time.perf_counter() - t
+            return
+        times[name] = times.get(name, 0.0) + time.perf_counter() - t
+        yield doc
