@@ -6,12 +6,8 @@ rebuild never imports spaCy."""
 from __future__ import annotations
 
 import ctypes
-import ctypes
 import gc
 import multiprocessing
-import os
-import signal
-import sys
 import os
 import signal
 from collections import deque
@@ -33,24 +29,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 WINDOW = 4  # tasks in flight per worker process: keeps them busy, bounds memory
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
-_worker_parent: int | None = None  # the build whose forks are its worker processes
-
-
-def _become_worker() -> None:
-    """In each forked worker: die with the build (SIGKILL when its parent goes, however
-    it goes: no orphan keeps running), and leave Ctrl-C to the parent, which stops the
-    pool and prints the one line."""
-    if _worker_parent is None or os.getpid() == _worker_parent:
-        return
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != _worker_parent:  # the parent died before the line above
-        os._exit(1)
-
-
-os.register_at_fork(after_in_child=_become_worker)
 
 
 class Pipe:
@@ -118,8 +96,6 @@ class LocalExecutor:
             return
         if self.pool is None:
             self.identity()  # taken (or the model loaded) once, before the workers fork
-            global _worker_parent
-            _worker_parent = os.getpid()
             self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
                                             initializer=_start_worker, initargs=(self.config, self._nlp, os.getpid()))
         pending: deque[tuple[Future, str]] = deque()
@@ -144,6 +120,7 @@ _ENGINE: LocalExecutor | None = None  # a worker process's own executor (its mod
 
 def _start_worker(config: BuildConfig, nlp: Language | None, parent: int) -> None:
     global _ENGINE
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's: it stops the pool, one line
     _die_with_parent(parent)
     _ENGINE = LocalExecutor(config, nlp, 1)
 
