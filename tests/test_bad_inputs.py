@@ -453,6 +453,8 @@ CASES = [
     Case("manifest.json without its counts (verify)", damage("manifest.json", lambda t: json.dumps(
         {k: v for k, v in json.loads(t).items() if k != "counts"})), 1,
          "[E765] dist/3.0.0/manifest.json: manifest.json is damaged: KeyError: 'counts'", ("verify", "dist/3.0.0")),
+    Case("croissant.json damaged (verify)", damage("croissant.json", lambda t: t[:300]), 1,
+         "[E713] dist/3.0.0/croissant.json: croissant.json is damaged: ", ("verify", "dist/3.0.0")),
     Case("manifest.json without its version (diff)", damage("manifest.json", lambda t: json.dumps(
         {k: v for k, v in json.loads(t).items() if k != "version"})), 1,
          "[E765] dist/3.0.0/manifest.json or dist/3.0.0/manifest.json: manifest.json is damaged: KeyError: 'version'",
