@@ -1,7 +1,7 @@
 """Crash safety: SIGKILL the build at many points and check what it leaves behind.
 
     python benchmarks/kill_loop.py [--kills 20] [--targeted 0] [--project DIR]
-    python benchmarks/kill_loop.py --release [--kills 20]    (the same over `release`, see release_kill_loop)
+    python benchmarks/kill_loop.py --release [--kills 20] [--targeted 6]    (`release`, see release_kill_loop)
 
 Works in a temporary folder on a copy of the project inputs and of the
 ``corpus_builder`` package (so edits to the source during a run cannot change the
@@ -343,7 +343,7 @@ def oversized_releases(project: Path, versions: list[str]) -> list[str]:
     return bad
 
 
-def release_kill_loop(project: Path = ROOT, kills: int = 20, *, python: str = sys.executable,
+def release_kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 0, python: str = sys.executable,
                       workdir: Path | None = None, level: str = "minor", log=None) -> dict[str, Any]:
     """SIGKILL ``release --bump LEVEL`` at evenly spread moments; between kills, commit what a
     finished release leaves (as its own message says); a final ``release`` then runs to the end.
@@ -356,11 +356,19 @@ def release_kill_loop(project: Path = ROOT, kills: int = 20, *, python: str = sy
         runner = Runner(reference, python, tmp / "code")
         args = ["release", "--bump", level]
         t0 = time.perf_counter()
-        result = runner.run_command(args, reference)
+        proc = runner.start_command(args, reference)
+        journaled = None  # when the reference's journal appeared: the journaled steps follow
+        while proc.poll() is None:
+            if journaled is None and (reference / "dist" / ".release-journal.json").exists():
+                journaled = time.perf_counter() - t0
+            time.sleep(0.002)
         duration = time.perf_counter() - t0
-        if result.returncode != 0:
-            raise RuntimeError(f"reference release failed ({result.returncode}):\n{result.stderr}")
-        log(f"reference release: {duration:.2f} s")
+        err = proc.stderr.read().decode("utf-8", "replace")
+        proc.stderr.close()
+        if proc.returncode != 0:
+            raise RuntimeError(f"reference release failed ({proc.returncode}):\n{err}")
+        window = duration - (journaled if journaled is not None else 0.0)
+        log(f"reference release: {duration:.2f} s (journal from {journaled or float('nan'):.2f} s)")
 
         work = release_project(Path(project), tmp / "project")
         base = git(work, "rev-parse", "HEAD").strip()
@@ -370,11 +378,25 @@ def release_kill_loop(project: Path = ROOT, kills: int = 20, *, python: str = sy
         unexpected, builds_refused, builds_tried, max_states = 0, 0, 0, {"journal": 0, "staging": 0}
         completed, dangling = 0, 0
         span = 1.1 * duration
-        for i in range(kills):
-            delay = span * i / max(kills - 1, 1)
+        # (trigger, delay): None = from the start; "journal" = from the moment this run's journal
+        # appears (load jitters between runs by more than the journaled window is wide)
+        plan: list[tuple[str | None, float]] = [(None, span * i / max(kills - 1, 1)) for i in range(kills)]
+        # up to twice the window: runs in the loop are slower than the reference (cold cache, roll-back)
+        plan += [("journal", 2.0 * window * j / max(targeted - 1, 1)) for j in range(targeted)]
+        journal = work / "dist" / ".release-journal.json"
+        for i, (trigger, delay) in enumerate(plan):
             if i % 2 == 0:
                 shutil.rmtree(cache, ignore_errors=True)  # every other kill on a cold cache (and model load)
+            stale_journal = journal.exists()  # a pending one is replaced (rolled back) first
             proc = runner.start_command(args, work)
+            if trigger == "journal":
+                deadline = time.monotonic() + 3 * duration
+                while proc.poll() is None and time.monotonic() < deadline:
+                    if journal.exists() and not stale_journal:
+                        break
+                    if stale_journal and not journal.exists():
+                        stale_journal = False
+                    time.sleep(0.0005)
             time.sleep(delay)
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
@@ -406,7 +428,7 @@ def release_kill_loop(project: Path = ROOT, kills: int = 20, *, python: str = sy
                 git(work, "commit", "-qm", f"release {state['config_version']}")
                 git(work, "reset", "-q", "--hard", base)
                 git(work, "clean", "-qfd", "dist")
-            log(f"kill {i + 1:2d}/{kills} at {delay:5.2f} s: exit {proc.returncode}, releases {state['versions']}, "
+            log(f"kill {i + 1:2d}/{len(plan)} at {delay:5.2f} s{' into the journal' if trigger else ''}: exit {proc.returncode}, releases {state['versions']}, "
                 f"journal {'pending' if state['journal'] else 'none'}, staging {state['staging']}")
 
         final = runner.run_command(args, work)
@@ -419,8 +441,11 @@ def release_kill_loop(project: Path = ROOT, kills: int = 20, *, python: str = sy
         if state["config_version"] != state["versions"][-1]:
             failures.append(f"corpus.toml says {state['config_version']}, the newest release is {state['versions'][-1]}")
         return {
-            "kills": kills,
+            "kills": len(plan),
+            "evenly_spread": kills,
+            "targeted_at_journal": targeted,
             "reference_seconds": round(duration, 3),
+            "reference_journal_window_seconds": round(window, 3),
             "releases": state["versions"],
             "releases_completed_in_loop": completed,
             "kills_leaving_a_pending_journal": max_states["journal"],
@@ -446,7 +471,7 @@ def main() -> None:
     args = parser.parse_args()
     t = time.perf_counter()
     if args.release:
-        summary = release_kill_loop(args.project, args.kills, log=print)
+        summary = release_kill_loop(args.project, args.kills, targeted=args.targeted, log=print)
         for failure in summary["failures"]:
             print(f"FAILURE: {failure}")
         print(f"total {time.perf_counter() - t:.1f} s")

@@ -196,6 +196,18 @@ def edit_row(release: Path) -> None:
     pq.write_table(type(table).from_pylist(rows, schema=table.schema), path)
 
 
+def edit_text(release: Path) -> None:
+    """Change one letter of a document text (same length) and its text_sha256, like a careful forger."""
+    import hashlib
+    import pyarrow.parquet as pq
+    path = release / "data" / "documents" / "train-00000-of-00001.parquet"
+    table = pq.read_table(path)
+    rows = table.to_pylist()
+    rows[0]["text"] = rows[0]["text"].replace("heading", "headinq", 1)
+    rows[0]["text_sha256"] = hashlib.sha256(rows[0]["text"].encode()).hexdigest()
+    pq.write_table(type(table).from_pylist(rows, schema=table.schema), path)
+
+
 def add_file(name: str, listed_in_croissant: bool = True) -> Callable[[Path], None]:
     def mutate(release: Path) -> None:
         (release / name).parent.mkdir(parents=True, exist_ok=True)
@@ -454,6 +466,9 @@ CASES = [
     # issue 17.10: a consistent forgery (SHA256SUMS and croissant.json digests recomputed) fails plain verify
     Case("forged release: an entity relabelled in a row", forged(edit_row), 1,
          "[E763] dist/3.0.0/data/documents at /counts/entities_by_label/PERSON/total: the rows differ from manifest.json", ("verify", "dist/3.0.0")),
+    Case("forged release: a word of a text changed (same length, text_sha256 updated)", forged(edit_text), 1,
+         "[E764] dist/3.0.0/data/ner at doc_id 000_609d6079c7c3312f: tokens of the ner config differ from the "
+         "document text (1 tokens)", ("verify", "dist/3.0.0")),
     Case("forged release: an extra file listed in SHA256SUMS and croissant.json", forged(add_file("data/ner/notes.parquet")),
          1, "[E762] dist/3.0.0/data/ner/notes.parquet: not a file a release holds", ("verify", "dist/3.0.0")),
     Case("forged release: an extra shard listed in both", forged(add_file("data/ner/train-00001-of-00001.parquet")), 1,
@@ -480,6 +495,8 @@ CASES = [
     Case("manifest.json without its counts (verify)", damage("manifest.json", lambda t: json.dumps(
         {k: v for k, v in json.loads(t).items() if k != "counts"})), 1,
          "[E765] dist/3.0.0/manifest.json: manifest.json is damaged: KeyError: 'counts'", ("verify", "dist/3.0.0")),
+    Case("croissant.json damaged (verify)", damage("croissant.json", lambda t: t[:300]), 1,
+         "[E713] dist/3.0.0/croissant.json: croissant.json is damaged: ", ("verify", "dist/3.0.0")),
     Case("manifest.json without its version (diff)", damage("manifest.json", lambda t: json.dumps(
         {k: v for k, v in json.loads(t).items() if k != "version"})), 1,
          "[E765] dist/3.0.0/manifest.json or dist/3.0.0/manifest.json: manifest.json is damaged: KeyError: 'version'",
@@ -510,7 +527,7 @@ CASES = [
     Case("--out a file", file_as_out, 2, "[E504] afile: cannot use the output folder: File exists",
          ("build", "--out", "afile")),
     Case("full disk (a 96 KiB tmpfs as --out)", tiny_disk, 2,
-         "cannot write the release: No space left on device", ("build", "--out", "full"),
+         "[E505] full: cannot write the release: No space left on device", ("build", "--out", "full"),
          teardown=unmount_tiny_disk),
 ]
 
