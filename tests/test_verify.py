@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -18,6 +19,12 @@ from corpus_builder.actions.verify import verify as verify_action
 from corpus_builder.config import load_config
 from corpus_builder.release.folder import SUMS, read_checksums
 from corpus_builder.release.verify import verify
+
+
+def check_contents_only(folder: Path):
+    from corpus_builder.release.verify import check_contents
+
+    return check_contents(folder)
 
 
 def codes(problems) -> list[str]:
@@ -104,6 +111,7 @@ def test_a_manifest_counting_other_documents(release_copy):
     resum(release_copy)
     problems = [p for p in verify(release_copy) if p.code == "E706"]
     assert [(p.found, p.expected) for p in problems] == [("5", "6")]
+    assert (Path(problems[0].file).name, problems[0].position) == ("manifest.json", "/counts/documents")
 
 
 def test_a_card_stating_another_row_count(release_copy):
@@ -113,23 +121,41 @@ def test_a_card_stating_another_row_count(release_copy):
     problems = verify(release_copy)
     assert codes(problems) == ["E707"]
     assert (problems[0].found, problems[0].expected) == ("47", "46")
+    assert Path(problems[0].file).name == "README.md" and "(ner/train)" in problems[0].message
+
+
+def test_a_damaged_parquet_footer_is_named_and_the_other_splits_still_checked(release_copy):
+    damaged = release_copy / "data" / "ner" / "train-00000-of-00001.parquet"
+    damaged.write_bytes(damaged.read_bytes()[:-20])
+    card = release_copy / "README.md"
+    card.write_text(card.read_text("utf-8").replace("num_examples: 42", "num_examples: 41", 1), encoding="utf-8")
+    resum(release_copy)
+    problems = check_contents_only(release_copy)
+    damaged_named = [Path(p.file).name for p in problems if p.code == "E714"]
+    assert damaged_named == ["ner", damaged.name]  # its metadata, then its rows
+    # found before the damaged file was read, and not lost because of it (was: only E714 reported)
+    assert [(p.code, p.found, p.expected) for p in problems if p.code == "E707"] == [("E707", "42", "41")]
 
 
 def test_changed_text_breaks_its_sha256(release_copy):
+    doc_id = pq.read_table(release_copy / DOCS_TRAIN).to_pylist()[0]["doc_id"]
     rewrite(release_copy / DOCS_TRAIN, lambda rows: rows[0].update(text=rows[0]["text"] + " "))
     resum(release_copy)
-    assert "E708" in codes(verify(release_copy))
+    assert [p.file for p in verify(release_copy) if p.code == "E708"] == [doc_id]
 
 
 def test_shifted_entity_offsets(release_copy):
     def shift(rows):
         e = rows[0]["entities"][0]
         e["start"], e["end"] = e["start"] + 1, e["end"] + 1
+    row = pq.read_table(release_copy / DOCS_TRAIN).to_pylist()[0]
+    e = row["entities"][0]
     rewrite(release_copy / DOCS_TRAIN, shift)
     resum(release_copy)
     problems = verify(release_copy)
-    assert "E709" in codes(problems)
-    assert any(p.code == "E709" and p.position == "entities/0" for p in problems)
+    first = next(p for p in problems if p.code == "E709")
+    assert (first.file, first.position) == (row["doc_id"], "entities/0")
+    assert (first.found, first.expected) == (row["text"][e["start"] + 1:e["end"] + 1], e["text"])
 
 
 def test_iob2_tags_that_do_not_spell_the_entities(release_copy):
@@ -139,7 +165,11 @@ def test_iob2_tags_that_do_not_spell_the_entities(release_copy):
         row["ner_tags"][i] = 0
     rewrite(release_copy / NER_TRAIN, untag)
     resum(release_copy)
-    assert codes(verify(release_copy)) == ["E710"]
+    problems = verify(release_copy)
+    assert codes(problems) == ["E710"]
+    doc_ids = {r["doc_id"] for r in pq.read_table(release_copy / NER_TRAIN).to_pylist()}
+    assert problems[0].file in doc_ids
+    assert re.search(r"\((\d+) spans differ\)", problems[0].message).group(1) in ("1", "2")
 
 
 def test_a_damaged_release_is_not_readable(release_copy):

@@ -164,7 +164,12 @@ def check_contents(folder: Path) -> list[Problem]:
     ner: dict[str, list[dict]] = {}
     for split in SPLITS:
         for f in sorted((folder / "data" / "ner").glob(f"{split}-*.parquet")):
-            for row in read_rows(f):
+            try:
+                rows = read_rows(f)
+            except CorpusError as exc:  # a damaged file: named, and the problems found so far are kept
+                problems += exc.problems
+                continue
+            for row in rows:
                 ner.setdefault(row["doc_id"], []).append(row)
     for doc_id, row in release.documents.items():
         text = row["text"]
