@@ -49,6 +49,17 @@ class BuildConfig:
     split_pins: dict[str, str] = field(default_factory=dict)
     schema_dir: Path = Path("schema")
     citation: dict = field(default_factory=dict)
+    card: Path = Path("card")  # the authors' answers to the datasheet questions (card/<key>.md)
+    language: str = "en"  # BCP-47 code of the texts
+    split_salt: str = ""  # prefix of the split hash; "" means "<name>/split/"
+    agencies: tuple[str, ...] = ()  # wire agencies whose credit lines normalization recognises
+    labels: tuple[str, ...] | None = None  # the corpus's entity labels; None: the model's
+    label_map: dict[str, str | None] = field(default_factory=dict)  # model label -> corpus label (None: dropped)
+
+    @property
+    def salt(self) -> str:
+        """The split hash's salt: ``[splits].salt``, else derived from the dataset name."""
+        return self.split_salt or f"{self.dataset.name}/split/"
 
     def with_overrides(self, **kwargs: object) -> "BuildConfig":
         """Return a copy with the non-None keyword arguments replaced."""
@@ -82,12 +93,23 @@ def load_config(root: Path | str = ".") -> BuildConfig:
         paths = raw.get("paths", {})
         model = raw.get("model", {})
         pins = raw.get("splits", {}).get("pins", {})
+        salt = str(raw.get("splits", {}).get("salt", ""))
+        labels_table = raw.get("labels", {})
+        labels = labels_table.get("names")
+        label_map = {str(k): (str(v) if v else None) for k, v in dict(labels_table.get("map", {})).items()}
+        agencies = tuple(str(a) for a in raw.get("normalize", {}).get("agencies", []))
         dataset = DatasetInfo(**{k: str(ds[k]) for k in DatasetInfo.__dataclass_fields__})
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise error("E003", file=str(path), error=exc) from None
     if not VERSION.fullmatch(dataset.version):
         raise error("E006", file=str(path), position="[dataset].version", found=dataset.version,
                     expected="MAJOR.MINOR.PATCH[+BUILD]")
+    if labels is not None:
+        labels = tuple(str(x) for x in labels)
+        unknown = sorted({v for v in label_map.values() if v is not None and v not in labels})
+        if not labels or len(set(labels)) != len(labels) or unknown:
+            raise error("E007", file=str(path), position="[labels]", found=", ".join(unknown) or str(list(labels)),
+                        expected="a non-empty list of distinct names that every [labels.map] value is one of")
     bad = {g: s for g, s in pins.items() if s not in SPLITS}
     if bad:
         raise error("E004", file=str(path), position="[splits.pins]", found=str(bad), expected=" | ".join(SPLITS))
@@ -105,4 +127,10 @@ def load_config(root: Path | str = ".") -> BuildConfig:
         schema_dir=root / "schema",
         cache=root / paths.get("cache", ".cache/ner"),
         citation=dict(raw.get("citation", {})),
+        card=root / paths.get("card", "card"),
+        language=str(ds.get("language", "en")),
+        split_salt=salt,
+        agencies=agencies,
+        labels=labels,
+        label_map=label_map,
     )

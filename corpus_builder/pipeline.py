@@ -105,13 +105,14 @@ class Pipeline:
         cache = config.cache
         self.ingest = Ingest(config.seeds)
         self.normalize = Normalizer(
-            cache=Store(cache / "normalized", normalize_stage.fingerprint()) if cache is not None else None)
+            cache=Store(cache / "normalized", normalize_stage.fingerprint(config.agencies)) if cache is not None else None,
+            agencies=config.agencies)
         self.dedup = Dedup(
             cache=Store(cache / "dedup", dedup_stage.fingerprint(), durable=False) if cache is not None else None)
         self.ner = NER(executor, NERCache(cache, cache_salt(identity)) if cache is not None else None,
                        config.max_length)
         self.overlay_stage = Overlays(self.overlays, identity.labels, self.adjudications)
-        self.splits = Splits(config.split_pins)
+        self.splits = Splits(config.split_pins, config.salt)
         self.stages: tuple[Stage, ...] = (self.normalize, self.dedup, self.ner, self.overlay_stage, self.splits)
         self.times: dict[str, float] = {}
 

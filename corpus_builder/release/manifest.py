@@ -6,6 +6,7 @@ inputs give the same bytes. Every figure is read from the typed
 
 from __future__ import annotations
 
+import json
 import platform
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,21 @@ def library_versions() -> dict[str, str]:
     found = {"python": ".".join(platform.python_version_tuple()[:2])}
     found.update({name: version(name) for name in LIBRARIES})
     return found
+
+
+# annotators.json `kind` -> the Hugging Face card's `annotations_creators` value
+CREATORS = {"human-expert": "expert-generated", "crowd": "crowdsourced", "ai-agent": "machine-generated",
+            "model": "machine-generated"}
+
+
+def annotators(config: BuildConfig, ids: set[str]) -> list[dict[str, Any]]:
+    """The registry entries (id, name, kind) of the annotators behind this release's
+    overlays and adjudications, from annotations/annotators.json (validated by the build);
+    an entry without a declared kind has kind null."""
+    path = config.annotations / "annotators.json"
+    registry = {a["id"]: a for a in json.loads(path.read_text(encoding="utf-8")).get("annotators", [])} if path.is_file() else {}
+    return [{"id": i, "name": registry.get(i, {}).get("name", i), "kind": registry.get(i, {}).get("kind")}
+            for i in sorted(ids)]
 
 
 def manifest(result: PipelineResult, config: BuildConfig, stats: ReleaseStats) -> dict[str, Any]:
@@ -66,5 +82,8 @@ def manifest(result: PipelineResult, config: BuildConfig, stats: ReleaseStats) -
                      "adjudications": [{"file": a.file.rsplit("/", 1)[-1], "sha256": a.sha256,
                                         "decisions": len(a.decisions)} for a in result.adjudications]},
         "coverage": vars(overlays.coverage),
+        "annotators": annotators(config, {o.annotator for o in result.overlays}
+                                 | {a.adjudicator for a in result.adjudications}),
+        "labels": list(stats.labels),
         "gold": stats.gold.to_json(),
     }

@@ -5,6 +5,7 @@ entity links. The overlay format and its rules live in :mod:`corpus_builder.anno
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -167,4 +168,27 @@ class Overlays(Stage[OverlayStats]):
             elif linked and ids[None]:
                 problems.append(problem("W446", label=label, text=text, kb_id=linked[0], linked=ids[linked[0]],
                                         unlinked=ids[None]))
+        return problems + self.variant_problems()
+
+    def variant_problems(self) -> list[Problem]:
+        """A mention never linked whose spelling is close to a linked one of the same label
+        ("Mahmud Abbas" beside "Mahmoud Abbas"): the written names differ, so the checks
+        above miss it; a person decides (the same kb_id, or "NIL")."""
+        linked = {(text, label): sorted(i for i in ids if i is not None) for (text, label), ids in self.links.items()}
+        problems = []
+        for (text, label), ids in sorted(linked.items()):
+            if ids:
+                continue
+            for (other, other_label), other_ids in sorted(linked.items()):
+                if other_label == label and other_ids and other != text and _close(text, other):
+                    problems.append(problem("W447", label=label, text=text, other=other, kb_id=other_ids[0]))
+                    break
         return problems
+
+
+VARIANT_RATIO = 0.85  # difflib similarity of two case-folded names from which they may be one referent's spellings
+
+
+def _close(a: str, b: str) -> bool:
+    a, b = a.casefold(), b.casefold()
+    return a == b or (min(len(a), len(b)) >= 5 and difflib.SequenceMatcher(None, a, b).ratio() >= VARIANT_RATIO)
