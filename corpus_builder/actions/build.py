@@ -19,6 +19,7 @@ from ..errors import CorpusError, rel
 from ..executors import DEFAULT, open_executor
 from ..pipeline import Pipeline, PipelineResult
 from ..records import Document
+from ..release.answers import answer_problems
 from ..release.folder import output_lock, promote, staging, sync_top_level
 from ..release.writer import ReleaseWriter
 
@@ -44,6 +45,7 @@ def build(config: BuildConfig, nlp: Language | None = None, *, sync_top_level_to
     ``sync_top_level_to``: the project folder whose ``DATASHEET.md``/``CITATION.cff``
     follow this release (only a release of the pinned model); ``progress`` wraps the
     document stream (a progress bar)."""
+    check_project(config)
     with open_executor(executor, config, processes=processes, scheduler=scheduler, nlp=nlp) as runner:
         pipeline = Pipeline(config, runner)
         version = config.release_version(pipeline.identity.sha256)
@@ -66,6 +68,7 @@ def _write(pipeline: Pipeline, config: BuildConfig,
             if config.cache is not None and doc.doc_id in annotated:
                 save_snapshot(config.cache, doc.text)  # what `rebase` maps from after a rule change
         result = pipeline.finish()
+        result.warnings += answer_problems(config.card)  # unanswered author-only questions: build anyway
         if result.problems:
             raise CorpusError(result.problems, warnings=result.warnings)
         empty = [s for s, v in writer.stats.splits.items() if not v["documents"]]
@@ -79,6 +82,25 @@ def _write(pipeline: Pipeline, config: BuildConfig,
 def run(config: BuildConfig, nlp: Language | None = None) -> PipelineResult:
     """Run every stage and keep the documents (for validation and inspection; a build
     streams them instead)."""
+    check_project(config)
     with open_executor(DEFAULT, config, nlp=nlp) as runner:
         pipeline = Pipeline(config, runner)
-        return pipeline.finish(list(pipeline))
+        result = pipeline.finish(list(pipeline))
+    result.warnings += answer_problems(config.card)
+    return result
+
+
+def check_project(config: BuildConfig) -> None:
+    """The files corpus.toml names exist, before any work: each missing one is a coded
+    error with its fix (never an internal error halfway through writing a release)."""
+    problems = []
+    licence = config.root / config.dataset.license_link
+    if not licence.is_file():
+        problems.append(problem("E008", file=rel(licence), position="[dataset].license_link",
+                                found="no such file", expected="the licence of the texts and annotations"))
+    if not config.seeds.exists():
+        problems.append(problem("E100", file=rel(config.seeds)))
+    if config.annotations.is_dir() and not (config.annotations / "annotators.json").is_file():
+        problems.append(problem("E407", file=rel(config.annotations / "annotators.json")))
+    if problems:
+        raise error(problems)

@@ -15,7 +15,7 @@ import re
 
 
 # Characters that start Markdown constructs inside a line of inline text
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>#!|~])")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
@@ -79,3 +79,15 @@ FILTERS = {
     "yaml": yaml_scalar,
     "html": html_text,
 }
+
+
+def plain(value: object) -> str:
+    """An author's Markdown answer as plain text for JSON (croissant.json): list items
+    become paragraphs (a blank line between them), code backticks and HTML comments go."""
+    text = re.sub(r"<!--.*?-->", "", str(value or ""), flags=re.S).replace("\r\n", "\n").strip()
+    text = re.sub(r"(?m)^\s*[-*]\s+", "\n", text)
+    text = re.sub(r"\n{2,}", "\n\n", text.replace("`", "")).strip()
+    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n") if p.strip())
+
+
+FILTERS["plain"] = plain

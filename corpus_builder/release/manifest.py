@@ -15,6 +15,7 @@ from ..config import SCHEMA_VERSION
 from ..io import sha256_file
 from ..text.rules import RULES
 from .citation import citation_data
+from .prose import block
 from .stats import ReleaseStats
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ def library_versions() -> dict[str, str]:
     found.update({name: version(name) for name in LIBRARIES})
     return found
 
+
+KIND_NAMES = {"human-expert": "human expert", "crowd": "crowd worker", "ai-agent": "AI agent", "model": "model"}
 
 # annotators.json `kind` -> the Hugging Face card's `annotations_creators` value
 CREATORS = {"human-expert": "expert-generated", "crowd": "crowdsourced", "ai-agent": "machine-generated",
@@ -46,6 +49,16 @@ def annotators(config: BuildConfig, ids: set[str]) -> list[dict[str, Any]]:
 
 
 def manifest(result: PipelineResult, config: BuildConfig, stats: ReleaseStats) -> dict[str, Any]:
+    man = _manifest(result, config, stats)
+    # the citation's abstract: the authors' words (corpus.toml [citation].abstract), then the build's facts
+    facts = block("croissant.txt.j2", "abstract_facts", version=man["version"], counts=man["counts"],
+                  coverage=man["coverage"], annotators=man["annotators"], kind_names=KIND_NAMES)
+    authors = man["citation"]["abstract"].strip()
+    man["citation"]["abstract"] = f"{authors} {facts}" if authors else facts
+    return man
+
+
+def _manifest(result: PipelineResult, config: BuildConfig, stats: ReleaseStats) -> dict[str, Any]:
     built = result.stats
     normalize, ner, overlays = built.normalize, built.ner, built.overlays
     ds = config.dataset
@@ -54,6 +67,9 @@ def manifest(result: PipelineResult, config: BuildConfig, stats: ReleaseStats) -
         "version": ds.version,
         "date_released": ds.date_released,
         "schema_version": SCHEMA_VERSION,
+        "language": config.language,
+        "licenses": {"text": ds.text_license, "text_name": ds.license_name, "text_link": ds.license_link,
+                     "annotations": ds.annotations_license},
         "citation": citation_data(config),
         "model": result.model.to_json(),
         "model_pinned": {"sha256": config.model_sha256, "matches": result.model.sha256 == config.model_sha256},
