@@ -292,7 +292,7 @@ ENTRIES = (
           "an adjudication decision names an op that is not disputed, or one another decision names too",
           variants={"twice": Wording("op resolved by two decisions", "name each disputed op in one decision")}),
     Entry("W445", OK, "{label} {text!r} is linked to different ids",
-          "fine if the mentions name different referents (Gaza the Strip, Gaza the city); "
+          "fine if the mentions name different referents (a city and the region named after it); "
           "otherwise give every mention of one referent one kb_id",
           "one mention text and label is linked to two or more knowledge-base ids across the corpus"),
     Entry("W446", OK, "{label} {text!r} is linked ({kb_id}) in {linked} places but not in {unlinked}",

@@ -99,12 +99,14 @@ class Overlays(Stage[OverlayStats]):
                               for op in ov.ops if op.kind in SPAN_KINDS]
         found.extend(apply_metadata(doc, usable))
         by_annotator: dict[str, list[Overlay]] = {}
-        for ov in usable:
-            by_annotator.setdefault(ov.annotator, []).append(ov)
-        if not usable:  # no overlay: the model's layer as it is
+        for ov in usable:  # an entity layer per annotator; a file of metadata ops only makes none
+            if any(op.kind in SPAN_KINDS for op in ov.ops):
+                by_annotator.setdefault(ov.annotator, []).append(ov)
+        if not by_annotator:  # no entity overlay: the model's layer as it is
             doc.entities = list(doc.model_entities)
         elif len(by_annotator) == 1:
-            doc.entities, conflicts = apply_ops(doc.text, doc.model_entities, ordered_ops(usable))
+            doc.entities, conflicts = apply_ops(doc.text, doc.model_entities,
+                                                ordered_ops(next(iter(by_annotator.values()))))
             found.extend(conflicts)
         else:
             ops = {a: ordered_ops(ovs) for a, ovs in sorted(by_annotator.items())}
