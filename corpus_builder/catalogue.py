@@ -88,11 +88,11 @@ ENTRIES = (
           "create it (corpus-builder init writes a LICENSE.md to replace) or fix the path in corpus.toml",
           "a file corpus.toml names (the licence, `[dataset].license_link`) does not exist"),
     Entry("E009", INVALID, "datasheet question {key} is not answered by the corpus authors",
-          "write the answer in {file} (only the authors can: the build cannot know it), then release again",
+          "write the answer in card/{key}.md (only the authors can: the build cannot know it), then release again",
           "`release` refuses to publish while an author-only datasheet question (funding, ethics review, "
           "consent) has no answer in the card/ folder"),
     Entry("W007", OK, "datasheet question {key} is not answered by the corpus authors",
-          "write the answer in {file}; `release` refuses to publish without it (`build` still works)",
+          "write the answer in card/{key}.md; `release` refuses to publish without it (`build` still works)",
           "an author-only datasheet question (funding, ethics review, consent) has no answer in the card/ folder"),
     Entry("W008", OK, "card answer file is not a datasheet question",
           "rename it to one of the keys in docs/data-format.md (e.g. 1.3.md), or remove it",

@@ -10,7 +10,7 @@ from typer.exceptions import TyperException
 
 from ..errors import CorpusError, ExitCode
 from ._app import app
-from . import agreement, build, diff, evaluate, export, publish, rebase, release, report, validate, verify  # noqa: F401  (register commands)
+from . import agreement, build, diff, evaluate, export, init, publish, rebase, release, report, validate, verify  # noqa: F401  (register commands)
 
 
 def main() -> None:
