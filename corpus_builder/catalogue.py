@@ -301,7 +301,7 @@ ENTRIES = (
 
     Entry("W447", OK, "{label} {text!r} is unlinked but {other!r} is linked ({kb_id}): a spelling variant?",
           "decide: give it the same kb_id if it names the same referent, or set kb_id \"NIL\" / note why not",
-          "an unlinked mention has the label of a linked one and a close spelling (e.g. Mahmud / Mahmoud Abbas)"),
+          "an unlinked mention has the label of a linked one and a close spelling (e.g. 'Jon Smith' beside a linked 'John Smith')"),
 
     # --- E5xx: writing a release -------------------------------------------------------------
     Entry("E501", INVALID, "a release with this version already exists",

@@ -51,6 +51,18 @@ class BuildStats:
                 "overlays": self.overlays, "splits": self.splits}
 
 
+def corpus_labels(config: BuildConfig, model_labels: tuple[str, ...]) -> tuple[str, ...]:
+    """The corpus's labels (``[labels]``, default the model's); every model label must be
+    one of them or be mapped by ``[labels.map]`` (to one of them, or dropped)."""
+    if config.labels is None:
+        return tuple(model_labels)
+    unmapped = [label for label in model_labels if label not in config.label_map and label not in config.labels]
+    if unmapped:
+        raise error("E007", file="corpus.toml", position="[labels.map]", found=", ".join(unmapped),
+                    expected="each model label mapped to a corpus label or to \"\" (dropped)")
+    return tuple(config.labels)
+
+
 @dataclass
 class PipelineResult:
     """Everything a release is made from."""
@@ -111,7 +123,8 @@ class Pipeline:
             cache=Store(cache / "dedup", dedup_stage.fingerprint(), durable=False) if cache is not None else None)
         self.ner = NER(executor, NERCache(cache, cache_salt(identity)) if cache is not None else None,
                        config.max_length)
-        self.overlay_stage = Overlays(self.overlays, identity.labels, self.adjudications)
+        self.labels = corpus_labels(config, identity.labels)
+        self.overlay_stage = Overlays(self.overlays, self.labels, self.adjudications, config.label_map)
         self.splits = Splits(config.split_pins, config.salt)
         self.stages: tuple[Stage, ...] = (self.normalize, self.dedup, self.ner, self.overlay_stage, self.splits)
         self.times: dict[str, float] = {}

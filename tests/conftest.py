@@ -65,11 +65,11 @@ def ruler_nlp():
 
 
 def copy_project(dst: Path) -> Path:
-    """A writable copy of the project inputs (config, seeds, annotations, schema, license)."""
+    """A writable copy of the project inputs (config, seeds, annotations, schema, card answers, license)."""
     dst.mkdir(parents=True, exist_ok=True)
     for name in ("corpus.toml", "LICENSE.md"):
         shutil.copy(ROOT / name, dst / name)
-    for name in ("seeds", "annotations", "schema"):
+    for name in ("seeds", "annotations", "schema", "card"):
         shutil.copytree(ROOT / name, dst / name)
     return dst
 
@@ -147,3 +147,26 @@ def model_predictions(tmp_path_factory: pytest.TempPathFactory, release_dir: Pat
 
     path = tmp_path_factory.mktemp("evaluate") / "predictions.jsonl"
     return run_evaluation(release_dir, model=MODEL, split="test", write=path), path
+
+
+# --- this corpus's own words (tests/test_project.py) ------------------------------------------
+
+def corpus_words() -> list[str]:
+    """Words only this corpus says: the names of its documents' people, organisations,
+    places, groups and events and of its publishers and agencies, read from the seeds'
+    release (dist/<version>, documents config), plus a few the issue names. A tool that
+    holds no corpus has none of them in its code or templates."""
+    import pyarrow.parquet as pq
+
+    config = load_config(ROOT)
+    words = {"Gaza", "Israel", "Hamas", "Ban Ki-moon", "Kerry", "APN", "AFP", "Xinhua", "Palestin", "Netanyahu",
+             "Abbas", "UNRWA", "un-gaza"}
+    for path in sorted((config.release_dir / "data" / "documents").glob("*.parquet")):
+        table = pq.read_table(path)
+        labels = json.loads(pq.read_schema(path).metadata[b"huggingface"])["info"]["features"]["entities"]["feature"]["label"]["names"]
+        for row in table.to_pylist():
+            words.update(v for v in (row["publisher"], *row["agencies"], *row["image_credits"]) if v)
+            for e in row["entities"]:
+                if labels[e["label"]] in ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT") and len(e["text"]) >= 4:
+                    words.add(e["text"])
+    return sorted(words)

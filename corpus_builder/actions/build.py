@@ -61,7 +61,7 @@ def build(config: BuildConfig, nlp: Language | None = None, *, sync_top_level_to
 def _write(pipeline: Pipeline, config: BuildConfig,
            progress: Callable[[Iterable[Document]], Iterable[Document]] | None) -> tuple[PipelineResult, dict[str, Any], str]:
     with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
-        writer = ReleaseWriter(config, pipeline.identity.labels, tmp, pipeline.identity.ref)
+        writer = ReleaseWriter(config, pipeline.labels, tmp, pipeline.identity.ref)
         annotated = {o.doc_id for o in pipeline.overlays}
         for doc in (progress or iter)(pipeline):
             writer.add(doc)

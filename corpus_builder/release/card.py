@@ -96,7 +96,7 @@ def card_context(config: Any, manifest: Mapping[str, Any], stats: Any) -> dict[s
                    "entities_adjudication": c["entities_by_source"].get("adjudication", 0)},
         "splits": [{"name": name, **s} for name, s in c["splits"].items()],
         "labels": [{"label": label, **v} for label, v in c["entities_by_label"].items()],
-        "ner_tag_names": iob_names(m["labels"]),
+        "ner_tag_names": iob_names(manifest["labels"]),
         "rules": [{"name": r.name, "description": r.description, **manifest["normalization"][r.name]} for r in RULES],
         "documents": stats.table,  # the first DOCUMENT_TABLE_LIMIT documents
         "documents_undated": c["documents_undated"],

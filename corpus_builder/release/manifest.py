@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 from ..config import SCHEMA_VERSION
 from ..io import sha256_file
 from ..text.rules import RULES
+from .answers import read_answer
 from .citation import citation_data
+from .escape import plain
 from .prose import block
 from .stats import ReleaseStats
 
@@ -53,7 +55,8 @@ def manifest(result: PipelineResult, config: BuildConfig, stats: ReleaseStats) -
     # the citation's abstract: the authors' words (corpus.toml [citation].abstract), then the build's facts
     facts = block("croissant.txt.j2", "abstract_facts", version=man["version"], counts=man["counts"],
                   coverage=man["coverage"], annotators=man["annotators"], kind_names=KIND_NAMES)
-    authors = man["citation"]["abstract"].strip()
+    summary = read_answer(config.card / "summary.md")
+    authors = man["citation"]["abstract"].strip() or (plain(summary) if summary else "")
     man["citation"]["abstract"] = f"{authors} {facts}" if authors else facts
     return man
 

@@ -45,4 +45,4 @@ def read_release(folder: Path) -> Release:
                     docs[row["doc_id"]] = {**row, "split": split}
     except (OSError, ValueError, IndexError, KeyError) as exc:
         raise error("E701", file=rel(folder), error_type=type(exc).__name__, error=exc) from None
-    return Release(folder, manifest, card, docs, list(manifest["model"]["labels"]))
+    return Release(folder, manifest, card, docs, list(manifest.get("labels") or manifest["model"]["labels"]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from ..annotation.adjudication import Adjudication, adjudicate
@@ -70,12 +70,14 @@ class Overlays(Stage[OverlayStats]):
 
     name = "overlays"
 
-    def __init__(self, overlays: Iterable[Overlay], labels: Iterable[str], adjudications: Iterable[Adjudication] = ()):
+    def __init__(self, overlays: Iterable[Overlay], labels: Iterable[str], adjudications: Iterable[Adjudication] = (),
+                 label_map: Mapping[str, str | None] | None = None):
         self.by_doc: dict[str, list[Overlay]] = {}
         for ov in overlays:
             self.by_doc.setdefault(ov.doc_id, []).append(ov)
         self.adjudications = {a.doc_id: a for a in adjudications}
         self.labels = tuple(labels)
+        self.label_map = dict(label_map or {})  # model label -> corpus label, None: dropped
         self.problems: list[Problem] = []
         self.stats = OverlayStats()
         self.links: dict[tuple[str, str], Counter[str | None]] = {}
@@ -83,6 +85,9 @@ class Overlays(Stage[OverlayStats]):
 
     def apply(self, doc: Document) -> Document:
         """Check every op, then apply the sound ones so conflicts among them are found too."""
+        if self.label_map:  # the model's labels in the corpus's label set (overlays speak the corpus's)
+            doc.model_entities = [replace(e, label=self.label_map.get(e.label, e.label)) for e in doc.model_entities
+                                  if self.label_map.get(e.label, e.label) is not None]
         overlays = self.by_doc.get(doc.doc_id, [])
         if overlays or doc.doc_id in self.adjudications:  # remembered to report files naming unknown documents
             self.seen.add(doc.doc_id)
@@ -174,7 +179,7 @@ class Overlays(Stage[OverlayStats]):
 
     def variant_problems(self) -> list[Problem]:
         """A mention never linked whose spelling is close to a linked one of the same label
-        ("Mahmud Abbas" beside "Mahmoud Abbas"): the written names differ, so the checks
+        ("Jon Smith" beside a linked "John Smith"): the written names differ, so the checks
         above miss it; a person decides (the same kb_id, or "NIL")."""
         linked = {(text, label): sorted(i for i in ids if i is not None) for (text, label), ids in self.links.items()}
         problems = []
