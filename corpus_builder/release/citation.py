@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from ..config import BuildConfig
+from .escape import one_line
 
 
 def citation_data(config: BuildConfig) -> dict[str, Any]:
@@ -69,8 +70,8 @@ def author_name(author: dict[str, Any]) -> str:
 def bibtex(data: dict[str, Any]) -> str:
     """The BibTeX of the card and of croissant.json's ``citeAs`` (no year without a release date)."""
     key = f"{data['name']}_{data['version']}".replace("-", "_").replace(".", "_")
-    fields = [("title", "{" + data["title"] + "}"),
-              ("author", "{" + " and ".join(author_name(a) for a in data["authors"]) + "}")]
+    fields = [("title", "{" + one_line(data["title"]) + "}"),
+              ("author", "{" + " and ".join(one_line(author_name(a)) for a in data["authors"]) + "}")]
     if data["date_released"]:
         fields.append(("year", data["date_released"][:4]))
     fields += [("version", data["version"]),

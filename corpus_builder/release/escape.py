@@ -52,11 +52,12 @@ def md_code(value: object) -> str:
 
 
 def md_block(value: object) -> str:
-    """An author's Markdown answer (card/*.md): kept as Markdown, but raw HTML is escaped
-    and no line may open a heading of the release's own outline."""
+    """An author's Markdown answer (card/*.md): kept as Markdown (lists, emphasis, links),
+    but raw HTML is escaped, images stay text and no line may open a heading of the
+    release's own outline or a table row."""
     text = _CONTROL.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n")).strip()
-    text = html.escape(text, quote=False)
-    return re.sub(r"(?m)^(\s*)#", r"\1\\#", text)
+    text = html.escape(text, quote=False).replace("![", "!\\[")
+    return re.sub(r"(?m)^(\s*)([#|])", r"\1\\\2", text)
 
 
 def yaml_scalar(value: object) -> str:
