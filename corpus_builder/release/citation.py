@@ -23,17 +23,18 @@ def citation_data(config: BuildConfig) -> dict[str, Any]:
         "abstract": config.citation.get("abstract", ""),
         "keywords": list(config.citation.get("keywords", [])),
         "license": ds.annotations_license,
+        "text_license": ds.license_name,
         "repository_url": ds.repository_url or None,
     }
 
 
 def cff(data: dict[str, Any]) -> str:
-    """CITATION.cff text; `license` is the annotations' licence (the article text stays
-    under the publishers' copyright, said in `abstract`/`message`)."""
+    """CITATION.cff text; `license` is the annotations' licence (the text's own licence is
+    said in `message`)."""
     body: dict[str, Any] = {
         "cff-version": "1.2.0",
         "message": ("If you use this dataset, please cite it as below. The annotations are licensed "
-                    f"{data['license']}; the article text stays under the publishers' copyright."),
+                    f"{data['license']}; the text is under {one_line(data.get('text_license') or 'its own licence')}."),
         "type": "dataset",
         "title": data["title"],
         "version": data["version"],
@@ -75,7 +76,7 @@ def bibtex(data: dict[str, Any]) -> str:
     if data["date_released"]:
         fields.append(("year", data["date_released"][:4]))
     fields += [("version", data["version"]),
-               ("note", f"Annotations {data['license']}; article text under the publishers' copyright")]
+               ("note", f"Annotations {data['license']}; text under {one_line(data.get('text_license') or 'its own licence')}")]
     if data["repository_url"]:
         fields.append(("url", data["repository_url"]))
     width = max(len(k) for k, _ in fields)

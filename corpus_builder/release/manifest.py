@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections import Counter
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,13 @@ CREATORS = {"human-expert": "expert-generated", "crowd": "crowdsourced", "ai-age
             "model": "machine-generated"}
 
 
+def kind_summary(annotators: list[dict[str, Any]]) -> str:
+    """``4 AI agents``, ``1 human expert and 2 AI agents``: who annotated, by declared kind."""
+    counts = Counter(KIND_NAMES.get(a.get("kind") or "", "annotator of undeclared kind") for a in annotators)
+    parts = [f"{n} {name}{'' if n == 1 else 's'}" for name, n in sorted(counts.items())]
+    return " and ".join(", ".join(parts[:-1]) and [", ".join(parts[:-1]), parts[-1]] or parts[-1:])
+
+
 def annotators(config: BuildConfig, ids: set[str]) -> list[dict[str, Any]]:
     """The registry entries (id, name, kind) of the annotators behind this release's
     overlays and adjudications, from annotations/annotators.json (validated by the build);
@@ -54,7 +62,7 @@ def manifest(result: PipelineResult, config: BuildConfig, stats: ReleaseStats) -
     man = _manifest(result, config, stats)
     # the citation's abstract: the authors' words (corpus.toml [citation].abstract), then the build's facts
     facts = block("croissant.txt.j2", "abstract_facts", version=man["version"], counts=man["counts"],
-                  coverage=man["coverage"], annotators=man["annotators"], kind_names=KIND_NAMES)
+                  coverage=man["coverage"], annotators=man["annotators"], kind_summary=kind_summary(man["annotators"]))
     summary = read_answer(config.card / "summary.md")
     authors = man["citation"]["abstract"].strip() or (plain(summary) if summary else "")
     man["citation"]["abstract"] = f"{authors} {facts}" if authors else facts
