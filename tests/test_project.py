@@ -185,3 +185,22 @@ def test_init_refuses_a_bad_name_and_a_full_folder(tmp_path: Path):
     run = cli("init", str(tmp_path / "new"), "--name", "ok-name")
     assert run.returncode == 0 and (tmp_path / "new" / "card" / "1.3.md").is_file()
     assert "[E011]" in cli("init", str(tmp_path / "y"), "--name", "Bad Name").stderr
+
+
+def test_a_card_file_no_question_reads_is_a_warning(tmp_path: Path):
+    folder = _new_project(tmp_path, "typo-answer")
+    (folder / "card" / "1.33.md").write_text("An answer under a key that does not exist.\n", encoding="utf-8")
+    run = cli("build", cwd=folder)
+    assert run.returncode == 0 and "[W008] card/1.33.md" in run.stderr, run.stderr
+
+
+def test_a_spelling_variant_of_a_linked_name_asks_for_a_decision(project: Path):
+    path = project / "annotations" / "000_609d6079c7c3312f.maintainer-a.json"
+    ov = json.loads(path.read_text("utf-8"))
+    for op in ov["ops"]:
+        if op.get("quote") == "Mahmud Abbas":
+            del op["kb_id"], op["note"]
+    path.write_text(json.dumps(ov), encoding="utf-8")
+    run = cli("validate", cwd=project)
+    assert "[W447]" in run.stderr and "'Mahmud Abbas' is unlinked but 'Mahmoud Abbas' is linked (Q127998)" in run.stderr
+    assert "[W447]" not in cli("validate", cwd=ROOT).stderr  # this corpus decided it (same kb_id)

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..config import BuildConfig, load_config
 from ..catalogue import error, problem
 from ..errors import rel
-from ..release.answers import answer_problems
+from ..release.answers import unanswered
 from ..release.diff import diff_releases, summarize
 from ..release.folder import output_lock, sync_top_level
 from ..release.versions import at_least, bump
@@ -55,10 +55,9 @@ def prepend_changelog(path: Path, entry: str) -> None:
 
 def release(config: BuildConfig, level: str, date: str | None = None) -> tuple[str, str]:
     """Cut the next version; returns (version, changelog entry)."""
-    unanswered = [p for p in answer_problems(config.card) if p.code == "W007"]
-    if unanswered:  # only the authors can answer these: publishing without them would be a false datasheet
-        raise error([problem("E009", file=p.file, key=p.file.rsplit("/", 1)[-1].removesuffix(".md"))
-                     for p in unanswered])
+    missing = unanswered(config.card)
+    if missing:  # only the authors can answer these: publishing without them would be a false datasheet
+        raise error([problem("E009", file=rel(config.card / f"{q.key}.md"), key=q.key) for q in missing])
     dirty = uncommitted_inputs(config.root)
     if dirty:
         raise error("E602", file=rel(config.root), files=", ".join(dirty[:5]) + (" ..." if len(dirty) > 5 else ""))

@@ -86,10 +86,14 @@ def load_answers(folder: Path) -> dict[str, str | None]:
     return {q.key: read_answer(folder / f"{q.key}.md") for q in QUESTIONS}
 
 
+def unanswered(folder: Path) -> list[Question]:
+    """The author-only questions without an answer in ``folder``."""
+    return [q for q in QUESTIONS if q.author_only and read_answer(folder / f"{q.key}.md") is None]
+
+
 def answer_problems(folder: Path) -> list[Problem]:
     """W007 for each unanswered author-only question, W008 for a file no key reads."""
-    problems = [problem("W007", file=rel(folder / f"{q.key}.md"), key=q.key)
-                for q in QUESTIONS if q.author_only and read_answer(folder / f"{q.key}.md") is None]
+    problems = [problem("W007", file=rel(folder / f"{q.key}.md"), key=q.key) for q in unanswered(folder)]
     if folder.is_dir():
         problems += [problem("W008", file=rel(p), found=p.name, expected="<key>.md, a key of docs/data-format.md")
                      for p in sorted(folder.iterdir()) if p.suffix != ".md" or p.stem not in KEYS]
