@@ -79,7 +79,7 @@ def raw_pipe_seconds(proj: Path) -> tuple[float, int]:
         "from corpus_builder.stages.ingest import Ingest\n"
         "from corpus_builder.stages.normalize import Normalizer\n"
         "config = load_config('.')\n"
-        "texts = [d.text for d in Normalizer()(Ingest(config.seeds)())]\n"
+        "texts = [d.text for d in Normalizer(agencies=config.agencies)(Ingest(config.seeds)())]\n"
         "nlp, _ = load_pipeline(config.model)\n"
         "import gc; gc.freeze()  # as the build does while documents stream\n"
         "t = time.perf_counter()\n"

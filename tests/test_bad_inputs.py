@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import ROOT, copy_project, write_overlay  # noqa: E402
+from conftest import AGENCIES, ROOT, copy_project, write_overlay  # noqa: E402
 
 from corpus_builder.records import Document  # noqa: E402
 from corpus_builder.stages.normalize import Normalizer  # noqa: E402
@@ -31,7 +31,7 @@ OVERLAY = json.loads((ROOT / "annotations" / f"{SEED}.maintainer-a.json").read_t
 
 
 def normalized(raw: str) -> Document:
-    return Normalizer().normalize(Document("x", "x.txt", "", raw))
+    return Normalizer(agencies=AGENCIES).normalize(Document("x", "x.txt", "", raw))
 
 
 def seed(name: str, data: bytes | str) -> Callable[[Path], None]:

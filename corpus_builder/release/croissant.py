@@ -41,6 +41,7 @@ import yaml
 
 from ..config import SPLITS
 from ..io import sha256_file, write_json
+from .answers import QUESTIONS
 from .citation import author_name, bibtex
 from .manifest import KIND_NAMES
 from .prose import block, described, paragraphs, required
@@ -435,7 +436,7 @@ def _rai(facts: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _facts(manifest: Mapping[str, Any], cit: Mapping[str, Any], labels: list[str],
-           answers: Mapping[str, str | None]) -> dict[str, Any]:
+           answers: Mapping[str, str | None], card: Mapping[str, Any]) -> dict[str, Any]:
     """What the dataset's prose may state, from the manifest (an older one lacks some keys)
     and the corpus authors' answers."""
     c = manifest["counts"]
@@ -470,10 +471,12 @@ def _facts(manifest: Mapping[str, Any], cit: Mapping[str, Any], labels: list[str
         "double_annotated": sorted({d for ag in (manifest.get("gold") or {}).get("agreement") or []
                                     for d in ag["documents"]}),
         "adjudications": sum(a.get("decisions", 0) for a in ov.get("adjudications") or []),
-        "licenses": manifest.get("licenses") or {"text": "see LICENSE.md", "text_name": "see LICENSE.md",
-                                                 "text_link": "LICENSE.md", "annotations": cit["license"]},
+        "licenses": manifest.get("licenses") or {"text": card.get("license_name", "see LICENSE.md"),
+                                                 "text_name": card.get("license_name", "see LICENSE.md"),
+                                                 "text_link": card.get("license_link", "LICENSE.md"),
+                                                 "annotations": cit["license"]},
         "maintainers": ", ".join(author_name(a) for a in cit["authors"]),
-        "answers": {k: v for k, v in answers.items()},
+        "answers": {q.key: answers.get(q.key) for q in QUESTIONS},
     }
 
 
@@ -486,7 +489,7 @@ def croissant(folder: Path, manifest: Mapping[str, Any],
     folder = Path(folder)
     labels = list(manifest.get("labels") or manifest["model"]["labels"])
     cit = _citation(folder, manifest)
-    facts = _facts(manifest, cit, labels, answers or {})
+    facts = _facts(manifest, cit, labels, answers or {}, _card_header(folder))
     data = _data_files(folder)
     splits = _split_order(sorted({s for splits in data.values() for s in splits}))
 
