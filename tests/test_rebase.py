@@ -144,12 +144,13 @@ def test_changed_rule_rebases_kept_mapped_ambiguous_orphaned(rebase_project: Pat
     lines = report.lines()
     assert f"annotations/{REAL}.maintainer-a.json op-004 mapped (diff) [1946, 1953) -> [1945, 1952) 'Defense'" in [
         line.replace(str(rebase_project) + "/", "") for line in lines]
-    assert lines[-1].startswith("rebase: ") and "1 ambiguous, 1 orphaned; 1 files can be written, 1 cannot" in lines[-1]
+    assert lines[-1].startswith("rebase: ") and "1 ambiguous, 1 orphaned; 2 files can be written, 1 cannot" in lines[-1]
 
     report = rebase(config, write=True, normalizer=Normalizer(IMPROVED))
-    assert [f.path.name for f in report.written] == [real.name]
+    metadata = f"{REAL}.metadata-agent.json"  # metadata ops only: re-anchored to the new text as well
+    assert sorted(f.path.name for f in report.written) == sorted([real.name, metadata])
     assert custom.read_bytes() == custom_bytes  # ambiguous/orphaned ops: file left untouched
-    assert "1 files written, 1 not written" in report.lines()[-1]
+    assert "2 files written, 1 not written" in report.lines()[-1]
     new_real = normalized((rebase_project / "seeds" / f"{REAL}.txt").read_text("utf-8"), IMPROVED)
     obj = json.loads(real.read_text("utf-8"))
     assert real.read_text("utf-8").endswith("}\n")
@@ -182,7 +183,7 @@ def test_cli_reports_e431_e432_one_line_each_and_exits_1(rebase_project: Path):
     assert f"annotations/{DOC}.maintainer-a.json d1 mapped (diff) [164, 169) -> [98, 103) 'Cairo'" in out
     assert f"annotations/{DOC}.maintainer-a.json k1 kept (offsets) [49, 60) 'Ban Ki-moon'" in out
     assert out[-1] == "rebase: 2 kept, 2 mapped, 1 ambiguous, 1 orphaned; 0 files written, 1 not written"
-    assert "rebase: 11 overlay(s) up to date" in out  # 7, plus four metadata-agent files (003 is rebased)
+    assert "rebase: 12 overlay(s) up to date" in out  # 7, plus the five metadata-agent files
     assert custom.read_bytes() == before
 
 
