@@ -186,3 +186,15 @@ def test_publish_without_network_or_token_is_a_clear_error(release_dir: Path, tm
                               capture_output=True, text=True, env={**env, "HF_HOME": str(tmp_path)})
     assert no_token.returncode == 2 and "[E803] no Hugging Face token" in no_token.stderr
     assert "Traceback" not in no_token.stderr
+
+
+def test_a_changed_entity_link_is_an_annotation_change_and_needs_a_minor_bump():
+    from corpus_builder.release.diff import ReleaseDiff, diff_documents
+    row = {"text": "Mahmud Abbas spoke.", "text_sha256": "x", "edits": [],
+           "entities": [{"start": 0, "end": 12, "text": "Mahmud Abbas", "label": 0, "kb_id": None}]}
+    linked = {**row, "entities": [{**row["entities"][0], "kb_id": "Q127998"}]}
+    d = diff_documents(row, linked, ["PERSON"], ["PERSON"])
+    assert d.relinked == [{"raw_span": [0, 12], "text": "Mahmud Abbas", "label": "PERSON", "old": None, "new": "Q127998"}]
+    release_diff = ReleaseDiff("1.0.0", "1.1.0", documents={"d": d})
+    assert release_diff.required_bump() == "minor"
+    assert not diff_documents(row, row, ["PERSON"], ["PERSON"])
