@@ -93,13 +93,14 @@ def raw_pipe_seconds(proj: Path) -> tuple[float, int]:
 
 def edit_one_overlay(proj: Path, corpus_file: Path) -> None:
     """Add (or change) one overlay: a title for the first document."""
+    from corpus_builder.config import load_config
     from corpus_builder.records import Document
     from corpus_builder.stages.normalize import Normalizer
 
     first = json.loads(corpus_file.open().readline()) if corpus_file.suffix == ".jsonl" else None
     if first is None:
         raise SystemExit("--input must be a .jsonl file for the incremental measurement")
-    doc = Normalizer().normalize(Document(first["id"], "x", "", first["text"]))
+    doc = Normalizer(agencies=load_config(proj).agencies).normalize(Document(first["id"], "x", "", first["text"]))
     path = proj / "annotations" / f"{first['id']}.maintainer-a.json"
     title = "Edited title" if not path.exists() else f"Edited title {time.time()}"
     path.write_text(json.dumps({"schema_version": "1.0", "doc_id": first["id"], "annotator": "maintainer-a",
