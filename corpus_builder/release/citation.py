@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from ..config import BuildConfig
-from .escape import one_line
+from ..escape import one_line
 
 
 def citation_data(config: BuildConfig) -> dict[str, Any]:

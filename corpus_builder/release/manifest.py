@@ -17,7 +17,7 @@ from ..io import sha256_file
 from ..text.rules import RULES
 from .answers import read_answer
 from .citation import citation_data
-from .escape import plain
+from ..escape import plain
 from .prose import block
 from .stats import ReleaseStats
 

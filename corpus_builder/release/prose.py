@@ -19,7 +19,7 @@ import jinja2
 import jinja2.ext
 import yaml
 
-from .escape import FILTERS
+from ..escape import FILTERS
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -31,6 +31,16 @@ def md_inline(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", one_line(value))
 
 
+_TABLE_SPECIAL = re.compile(r"([\\`\[\]<>!|])")
+
+
+def md_table_text(value: object) -> str:
+    """Text in a generated table cell (quality tables): one line; backslashes, pipes,
+    code ticks, brackets, ``!`` and angle brackets escaped (no row break, link, image or
+    HTML); emphasis markers are left alone so a table may bold its own total row."""
+    return " ".join(_TABLE_SPECIAL.sub(r"\\\1", one_line(value)).split())
+
+
 def md_cell(value: object) -> str:
     """A Markdown table cell: inline text; None is an em dash."""
     return "—" if value is None else md_inline(value)
