@@ -10,6 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -103,6 +104,13 @@ def check_release(folder: Path) -> list[str]:
         if complete != ("Every document was reviewed completely" in doc):
             bad.append(f"{name}: the review wording disagrees with coverage {cov}")
 
+    # the datasheet's document table shows each row's publication date (— for none)
+    rows = {r["doc_id"]: r for path in sorted((folder / "data" / "documents").glob("*.parquet"))
+            for r in pq.read_table(path, columns=["doc_id", "published"]).to_pylist()}
+    for row in _rows(sheet, "| doc_id | Title | Published |"):
+        doc_id = row[0].replace("\\_", "_")
+        same(f"datasheet published of {doc_id}", row[2], rows[doc_id]["published"] or "—")
+
     croissant = json.loads((folder / "croissant.json").read_text("utf-8"))
     figures = re.search(r"(\d+) documents?, (\d+) sentences?, (\d+) tokens?, (\d+) entit", croissant["description"])
     same("croissant description figures", [int(x) for x in figures.groups()] if figures else None,
@@ -159,6 +167,7 @@ def test_the_committed_current_release_agrees_with_its_manifest(release_dir: Pat
     ("croissant.json", "{tokens} tokens", "{tokens_plus} tokens"),
     ("CITATION.cff", "{documents} documents and", "{documents_plus} documents and"),
     ("README.md", "- machine-generated", "- expert-generated"),
+    ("DATASHEET.md", "| 2012-11-16 | day |", "| — | day |"),
 ])
 def test_one_changed_figure_is_caught(built: Path, tmp_path: Path, file: str, old: str, new: str):
     copy = Path(shutil.copytree(built, tmp_path / "copy"))
