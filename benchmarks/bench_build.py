@@ -88,7 +88,7 @@ def raw_pipe_seconds(proj: Path, kept: list[str], n_process: int = 1) -> tuple[f
         "from corpus_builder.stages.normalize import Normalizer\n"
         "config = load_config('.')\n"
         "kept = set(json.load(open('kept.json')))\n"
-        "texts = [d.text for d in Normalizer()(Ingest(config.seeds)()) if d.doc_id in kept]\n"
+        "texts = [d.text for d in Normalizer(agencies=config.agencies)(Ingest(config.seeds)()) if d.doc_id in kept]\n"
         "nlp, _ = load_pipeline(config.model)\n"
         "import gc; gc.freeze()  # as the build does while documents stream\n"
         "t = time.perf_counter()\n"
@@ -102,13 +102,14 @@ def raw_pipe_seconds(proj: Path, kept: list[str], n_process: int = 1) -> tuple[f
 
 def edit_one_overlay(proj: Path, corpus_file: Path, kept: set[str]) -> None:
     """Add (or change) one overlay: a title for the first document the build kept."""
+    from corpus_builder.config import load_config
     from corpus_builder.records import Document
     from corpus_builder.stages.normalize import Normalizer
 
     if corpus_file.suffix != ".jsonl":
         raise SystemExit("--input must be a .jsonl file for the incremental measurement")
     first = next(row for row in map(json.loads, corpus_file.open()) if row["id"] in kept)
-    doc = Normalizer().normalize(Document(first["id"], "x", "", first["text"]))
+    doc = Normalizer(agencies=load_config(proj).agencies).normalize(Document(first["id"], "x", "", first["text"]))
     path = proj / "annotations" / f"{first['id']}.maintainer-a.json"
     title = "Edited title" if not path.exists() else f"Edited title {time.time()}"
     path.write_text(json.dumps({"schema_version": "1.0", "doc_id": first["id"], "annotator": "maintainer-a",

@@ -23,7 +23,9 @@ def seed_sentences() -> list[str]:
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    normalizer = Normalizer()
+    from corpus_builder.config import load_config
+
+    normalizer = Normalizer(agencies=load_config(ROOT).agencies)
     sentences = []
     for path in sorted((ROOT / "seeds").glob("*.txt")):
         text = normalizer.normalize(Document(path.stem, path.name, "", path.read_text("utf-8"))).text

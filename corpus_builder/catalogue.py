@@ -86,6 +86,29 @@ ENTRIES = (
     Entry("E031", INVALID, "setting {key} must be at least 1",
           "set it to a positive number (batch_size = 0 would drop every document)",
           "a count or size setting of corpus.toml (`batch_size`, `max_length`, `[limits]`) is 0 or negative"),
+    Entry("E007", INVALID, "invalid label set",
+          "list the corpus's labels in [labels] names = [...] and map each model label to one of them "
+          "(or to \"\" to drop it) in [labels.map]",
+          "`[labels]` names no labels, repeats one, or `[labels.map]` maps a model label to a name not in it"),
+    Entry("E008", USAGE, "configured file not found",
+          "create it (corpus-builder init writes a LICENSE.md to replace) or fix the path in corpus.toml",
+          "a file corpus.toml names (the licence, `[dataset].license_link`) does not exist"),
+    Entry("E009", INVALID, "datasheet question {key} is not answered by the corpus authors",
+          "write the answer in card/{key}.md (only the authors can: the build cannot know it), then release again",
+          "`release` refuses to publish while an author-only datasheet question (funding, ethics review, "
+          "consent) has no answer in the card/ folder"),
+    Entry("W007", OK, "datasheet question {key} is not answered by the corpus authors",
+          "write the answer in card/{key}.md; `release` refuses to publish without it (`build` still works)",
+          "an author-only datasheet question (funding, ethics review, consent) has no answer in the card/ folder"),
+    Entry("W008", OK, "card answer file is not a datasheet question",
+          "rename it to one of the keys in docs/data-format.md (e.g. 1.3.md), or remove it",
+          "a file in the card/ folder is not named after a known question key, so no document shows it"),
+    Entry("E010", USAGE, "folder is not empty",
+          "give corpus-builder init a new or empty folder",
+          "`init` would write into a folder that already holds files"),
+    Entry("E011", USAGE, "not a dataset name",
+          "use lower-case letters, digits and '-' (e.g. my-corpus): it names the dataset and its split salt",
+          "`init --name` is not a lower-case name of letters, digits and hyphens"),
 
     # --- E1xx, W1xx: raw input (the seeds) ------------------------------------------------
     Entry("E100", USAGE, "seeds folder not found",
@@ -234,7 +257,7 @@ ENTRIES = (
           variants={"adjudication": Wording("adjudication was written against a different text",
                                             "the normalized text changed; re-anchor the decisions and update "
                                             "text_sha256")}),
-    Entry("E412", INVALID, "unknown label", "use a label of the model's label set",
+    Entry("E412", INVALID, "unknown label", "use a label of the corpus's label set ([labels] in corpus.toml, else the model's)",
           "an op, its `expects` or a decision's entity uses a label the model does not predict"),
     Entry("E413", INVALID, "span [{start}, {end}) is empty, reversed or outside the text (length {length})",
           "fix start/end",
@@ -311,7 +334,7 @@ ENTRIES = (
           "an adjudication decision names an op that is not disputed, or one another decision names too",
           variants={"twice": Wording("op resolved by two decisions", "name each disputed op in one decision")}),
     Entry("W445", OK, "{label} {text!r} is linked to different ids",
-          "fine if the mentions name different referents (Gaza the Strip, Gaza the city); "
+          "fine if the mentions name different referents (a city and the region named after it); "
           "otherwise give every mention of one referent one kb_id",
           "one mention text and label is linked to two or more knowledge-base ids across the corpus"),
     Entry("W446", OK, "{label} {text!r} is linked ({kb_id}) in {linked} places but not in {unlinked}",
@@ -365,6 +388,9 @@ ENTRIES = (
     Entry("W470", OK, "task came back without an annotation: skipped",
           "submit it in the tool (or leave it: nothing is imported for it)",
           "a returned task has no submitted (or accepted) annotation"),
+    Entry("W447", OK, "{label} {text!r} is unlinked but {other!r} is linked ({kb_id}): a spelling variant?",
+          "decide: give it the same kb_id if it names the same referent, or set kb_id \"NIL\" / note why not",
+          "an unlinked mention has the label of a linked one and a close spelling (e.g. 'Jon Smith' beside a linked 'John Smith')"),
 
     # --- E5xx: writing a release -------------------------------------------------------------
     Entry("E501", INVALID, "a release with this version already exists",
@@ -539,7 +565,7 @@ ENTRIES = (
           "`browse` is given two sources for the model's entities"),
 
     # --- E8xx: `publish` -------------------------------------------------------------------------
-    Entry("E801", USAGE, "repo id must look like OWNER/NAME", "pass --repo-id your-user/un-gaza-news-ner",
+    Entry("E801", USAGE, "repo id must look like OWNER/NAME", "pass --repo-id your-user/your-dataset",
           "`--repo-id` is not OWNER/NAME in the Hub's grammar (letters, digits, `-_.`, no `--` or `..`, at most 96 characters)"),
     Entry("E802", USAGE, "the Hugging Face Hub is switched off (HF_HUB_OFFLINE=1)",
           "unset HF_HUB_OFFLINE on a machine with network access, or use --dry-run",

@@ -66,6 +66,17 @@ class BuildConfig:
     seed_file_bytes: int = 256 * 1024 * 1024  # a bigger seed file is refused before it is read
     overlay_file_bytes: int = 10 * 1024 * 1024  # an overlay is hand-written; anything bigger is a mistake
     dedup: DedupPolicy = field(default_factory=DedupPolicy)
+    card: Path = Path("card")  # the authors' answers to the datasheet questions (card/<key>.md)
+    language: str = "en"  # BCP-47 code of the texts
+    split_salt: str = ""  # prefix of the split hash; "" means "<name>/split/"
+    agencies: tuple[str, ...] = ()  # wire agencies whose credit lines normalization recognises
+    labels: tuple[str, ...] | None = None  # the corpus's entity labels; None: the model's
+    label_map: dict[str, str | None] = field(default_factory=dict)  # model label -> corpus label (None: dropped)
+
+    @property
+    def salt(self) -> str:
+        """The split hash's salt: ``[splits].salt``, else derived from the dataset name."""
+        return self.split_salt or f"{self.dataset.name}/split/"
 
     def with_overrides(self, **kwargs: object) -> "BuildConfig":
         """Return a copy with the non-None keyword arguments replaced."""
@@ -87,10 +98,13 @@ class BuildConfig:
 # every setting a section may hold: its type, and for numbers the least value
 _STR, _INT = (str, "a string"), (int, "an integer")
 SETTINGS: dict[str, dict[str, tuple[type, str]]] = {
-    "dataset": {k: _STR for k in DatasetInfo.__dataclass_fields__},
-    "paths": {k: _STR for k in ("seeds", "annotations", "out", "cache")},
+    "dataset": {k: _STR for k in (*DatasetInfo.__dataclass_fields__, "language")},
+    "paths": {k: _STR for k in ("seeds", "annotations", "out", "cache", "card")},
     "model": {"name": _STR, "sha256": _STR, "batch_size": _INT, "max_length": _INT},
     "limits": {"seed_file_bytes": _INT, "overlay_file_bytes": _INT},
+    "splits": {"salt": _STR},
+    "normalize": {"agencies": (list, "a list of strings")},
+    "labels": {"names": (list, "a list of strings"), "map": (dict, "a table of model label = corpus label")},
 }
 AT_LEAST_ONE = {("model", "batch_size"), ("model", "max_length"), ("limits", "seed_file_bytes"),
                 ("limits", "overlay_file_bytes")}
@@ -145,12 +159,23 @@ def load_config(root: Path | str = ".") -> BuildConfig:
         paths = raw.get("paths", {})
         model = raw.get("model", {})
         pins = raw.get("splits", {}).get("pins", {})
+        salt = str(raw.get("splits", {}).get("salt", ""))
+        labels_table = raw.get("labels", {})
+        labels = labels_table.get("names")
+        label_map = {str(k): (str(v) if v else None) for k, v in dict(labels_table.get("map", {})).items()}
+        agencies = tuple(str(a) for a in raw.get("normalize", {}).get("agencies", []))
         dataset = DatasetInfo(**{k: str(ds[k]) for k in DatasetInfo.__dataclass_fields__})
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise error("E003", file=str(path), error=exc) from None
     if not VERSION.fullmatch(dataset.version):
         raise error("E006", file=str(path), position="[dataset].version", found=dataset.version,
                     expected="MAJOR.MINOR.PATCH[+BUILD]")
+    if labels is not None:
+        labels = tuple(str(x) for x in labels)
+        unknown = sorted({v for v in label_map.values() if v is not None and v not in labels})
+        if not labels or len(set(labels)) != len(labels) or unknown:
+            raise error("E007", file=str(path), position="[labels]", found=", ".join(unknown) or str(list(labels)),
+                        expected="a non-empty list of distinct names that every [labels.map] value is one of")
     bad = {g: s for g, s in pins.items() if s not in SPLITS}
     if bad:
         raise error("E004", file=str(path), position="[splits.pins]", found=str(bad), expected=" | ".join(SPLITS))
@@ -172,6 +197,12 @@ def load_config(root: Path | str = ".") -> BuildConfig:
         seed_file_bytes=raw.get("limits", {}).get("seed_file_bytes", BuildConfig.seed_file_bytes),
         overlay_file_bytes=raw.get("limits", {}).get("overlay_file_bytes", BuildConfig.overlay_file_bytes),
         dedup=dedup,
+        card=root / paths.get("card", "card"),
+        language=str(ds.get("language", "en")),
+        split_salt=salt,
+        agencies=agencies,
+        labels=labels,
+        label_map=label_map,
     )
 
 
@@ -186,3 +217,15 @@ def _dedup_policy(table: object, path: str) -> DedupPolicy:
         if value not in choices:
             raise error("E130", file=path, position=f"[dedup].{key}", found=repr(value), expected=" | ".join(choices))
     return DedupPolicy(**table)
+
+
+def corpus_labels(config: BuildConfig, model_labels: tuple[str, ...]) -> tuple[str, ...]:
+    """The corpus's labels (``[labels]``, default the model's); every model label must be
+    one of them or be mapped by ``[labels.map]`` (to one of them, or dropped)."""
+    if config.labels is None:
+        return tuple(model_labels)
+    unmapped = [label for label in model_labels if label not in config.label_map and label not in config.labels]
+    if unmapped:
+        raise error("E007", file="corpus.toml", position="[labels.map]", found=", ".join(unmapped),
+                    expected="each model label mapped to a corpus label or to \"\" (dropped)")
+    return tuple(config.labels)

@@ -24,7 +24,7 @@ from .annotation.adjudication import FOLDER, Adjudication, load_adjudications
 from .annotation.apply import apply_metadata
 from .annotation.overlay import Overlay, load_annotators, load_overlays
 from .catalogue import error, problem
-from .config import BuildConfig
+from .config import BuildConfig, corpus_labels
 from .errors import Problem, rel
 from .executors import Executor
 from .nlp.model import ModelIdentity
@@ -105,7 +105,8 @@ class Pipeline:
         self.normalize = NormalizeStats()
         self.dedup = Dedup(config.dedup.exact, config.dedup.near, config.split_pins)
         self.ner = NERStats(cache_folder=config.cache, cache=Counter() if config.cache is not None else None)
-        self.overlay_stage = Overlays(self.overlays, identity.labels, self.adjudications)
+        self.labels = corpus_labels(config, identity.labels)
+        self.overlay_stage = Overlays(self.overlays, self.labels, self.adjudications, config.label_map)
         self.splits = Counts()
         self.found: dict[str, list[Problem]] = {name: [] for name in STAGES}
         self.times: dict[str, float] = dict.fromkeys(STAGES, 0.0)
@@ -113,7 +114,8 @@ class Pipeline:
         self.context = Context(
             seeds=config.seeds, seed_file_bytes=config.seed_file_bytes, cache=config.cache, max_length=config.max_length,
             ner_salt=cache_salt(identity) if config.cache is not None else None,
-            events=self._events(), labels=tuple(identity.labels), pins=dict(config.split_pins),
+            events=self._events(), labels=self.labels, label_map=dict(config.label_map), pins=dict(config.split_pins),
+            salt=config.salt, agencies=tuple(config.agencies),
             text_license=config.dataset.text_license, model_ref=identity.ref, rows=rows)
 
     def _events(self) -> dict[tuple[str, str], str]:

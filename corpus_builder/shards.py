@@ -56,8 +56,11 @@ class Context:
     max_length: int
     ner_salt: dict[str, object] | None = None  # the NER cache's salt (the model identity)
     events: Mapping[tuple[str, str], str] = field(default_factory=dict)  # (doc_id, text sha256) -> overlay event
-    labels: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()  # the corpus's labels
+    label_map: Mapping[str, str | None] = field(default_factory=dict)  # model label -> corpus label (None: dropped)
     pins: Mapping[str, str] = field(default_factory=dict)
+    salt: str = ""  # the split hash's salt
+    agencies: tuple[str, ...] = ()  # wire agencies normalization recognises
     text_license: str | None = None
     model_ref: str | None = None
     rows: bool = True  # assemble release rows (a build) or keep whole documents (``run``)
@@ -123,8 +126,8 @@ def annotate(work: Work, ctx: Context, engine: Engine) -> Annotated:
     ingest, normalizer = _readers(ctx)
     ner = NER(engine, NERCache(ctx.cache, ctx.ner_salt) if ctx.cache is not None and ctx.ner_salt else None,
               ctx.max_length)
-    overlays = Overlays(work.overlays, ctx.labels, work.adjudications)
-    splits = Splits(ctx.pins)
+    overlays = Overlays(work.overlays, ctx.labels, work.adjudications, ctx.label_map)
+    splits = Splits(ctx.pins, ctx.salt)
     plan = work.plan
     stream: Iterable[Document] = _timed(times, "ingest", ingest(work.shard))
     stream = _timed(times, "normalize", normalizer(stream))
@@ -147,8 +150,8 @@ def annotate(work: Work, ctx: Context, engine: Engine) -> Annotated:
 
 
 def _readers(ctx: Context) -> tuple[Ingest, Normalizer]:
-    cache = Store(ctx.cache / "normalized", normalize_stage.fingerprint()) if ctx.cache is not None else None
-    return Ingest(ctx.seeds, ctx.seed_file_bytes), Normalizer(cache=cache)
+    cache = Store(ctx.cache / "normalized", normalize_stage.fingerprint(ctx.agencies)) if ctx.cache is not None else None
+    return Ingest(ctx.seeds, ctx.seed_file_bytes), Normalizer(cache=cache, agencies=ctx.agencies)
 
 
 def _grouped(docs: Iterable[Document], groups: Mapping[str, str]) -> Iterator[Document]:

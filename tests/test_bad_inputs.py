@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import ROOT, copy_project, write_overlay  # noqa: E402
+from conftest import AGENCIES, ROOT, copy_project, write_overlay  # noqa: E402
 
 from corpus_builder.records import Document  # noqa: E402
 from corpus_builder.stages.normalize import Normalizer  # noqa: E402
@@ -29,7 +31,7 @@ OVERLAY = json.loads((ROOT / "annotations" / f"{SEED}.maintainer-a.json").read_t
 
 
 def normalized(raw: str) -> Document:
-    return Normalizer().normalize(Document("x", "x.txt", "", raw))
+    return Normalizer(agencies=AGENCIES).normalize(Document("x", "x.txt", "", raw))
 
 
 def seed(name: str, data: bytes | str) -> Callable[[Path], None]:
@@ -283,9 +285,52 @@ class Case:
     teardown: Callable[[Path], None] | None = None
     left: str = ""  # what the command leaves on disk, when it is more than nothing
     recorded: tuple[str, str] | None = None  # (doc_id, rule): a repair the built release must record as an edit
+    check: Callable[[Path], None] | None = None  # what the written release must (not) say
 
 
+INJECTION = "Evil\r\n# Injected heading\n| forged | row |\n<script>alert(1)</script> ![x](http://example.invalid/x.png)"
 BUILD = ("build", "--out", "out")
+
+
+def markup_is_inert(project: Path) -> None:
+    """Text from the inputs stays text: no heading, table row, HTML or image it did not have."""
+    release = next(p for p in (project / "out").iterdir() if p.is_dir())
+    for name in ("README.md", "DATASHEET.md"):
+        doc = (release / name).read_text("utf-8")
+        if doc.startswith("---\n"):  # the card's YAML header: a value is a quoted YAML string
+            header, doc = doc[4:].split("\n---\n", 1)
+            assert isinstance(yaml.safe_load(header)["pretty_name"], str)
+        doc = re.sub(r"(?ms)^```.*?^```", "", doc)  # code blocks show text as it is
+        assert "Injected heading" in doc, name  # the value is shown...
+        assert not any(line.lstrip("> ").startswith("# Injected") for line in doc.splitlines()), name
+        assert "<script>" not in doc and "![x](" not in doc and "\r" not in doc, name  # ...as inert text
+        assert not any(line.startswith("| forged") for line in doc.splitlines()), name
+        for table in re.findall(r"(?m)(?:^\|.*\|\n)+", doc):  # every row of a table has its header's cells
+            widths = {len(re.findall(r"(?<!\\)\|", row)) for row in table.splitlines()}
+            assert len(widths) == 1, (name, table[:300])
+    meta = json.loads((release / "croissant.json").read_text("utf-8"))
+    assert meta["name"]
+
+
+def set_title_and_event(project: Path) -> None:
+    path = project / "annotations" / f"{SEED}.maintainer-a.json"
+    ov = json.loads(path.read_text("utf-8"))
+    ov["ops"] = [op for op in ov["ops"] if op.get("field") != "event"]
+    ov["ops"] += [{"id": "op-900", "op": "set_metadata", "field": "title", "value": INJECTION},
+                  {"id": "op-901", "op": "set_metadata", "field": "event", "value": INJECTION}]
+    path.write_text(json.dumps(ov, ensure_ascii=False, indent=1), encoding="utf-8")
+    toml = project / "corpus.toml"
+    toml.write_text(toml.read_text("utf-8").replace('"2012-israel-gaza-conflict" = "train"', f'{json.dumps(INJECTION)} = "train"'),
+                    encoding="utf-8")
+
+
+def pretty_name_and_answers(project: Path) -> None:
+    toml = project / "corpus.toml"
+    text = toml.read_text("utf-8")
+    line = next(l for l in text.splitlines() if l.startswith("pretty_name = "))
+    toml.write_text(text.replace(line, f"pretty_name = {json.dumps(INJECTION)}"), encoding="utf-8")
+    (project / "card" / "2.14.md").write_text(INJECTION + "\n", encoding="utf-8")
+    (project / "card" / "summary.md").write_text(INJECTION + "\n", encoding="utf-8")
 
 
 CASES = [
@@ -417,6 +462,11 @@ CASES = [
          "removed (rule copyright_footer)"),
     Case("overlay: id with ../ or a path separator", overlay(lambda ov: ov.update(doc_id="../000_609d6079c7c3312f")), 1,
          f"[E402] annotations/{SEED}.maintainer-a.json at /doc_id: schema violation: '../000_609d6079c7c3312f' does not match"),
+    # text from the inputs reaching the card and datasheet as Markdown/HTML (escape.py)
+    Case("overlay: title and event with newlines, |, \\r, <script> and ![](...)", set_title_and_event, 0, "", BUILD,
+         markup_is_inert),
+    Case("corpus.toml pretty_name and card answers with newlines, |, <script> and ![](...)", pretty_name_and_answers, 0,
+         "", BUILD, markup_is_inert),
     Case("overlay: a file of many megabytes", raw_overlay(b'{"ops": [' + b'{"id": "x"}, ' * 1_000_000 + b'{}]}'), 1,
          f"[E405] annotations/{SEED}.maintainer-a.json: overlay file too large (13,000,013 bytes > 10,485,760)"),
     # issue 17.9: overlay discovery refuses what it will not read; seeds are stat-ed before they are opened
@@ -555,6 +605,8 @@ def test_bad_input_gets_one_clear_line(case: Case, tmp_path: Path, ner_cache: Pa
     assert "Traceback" not in result.stderr + result.stdout
     assert result.returncode == case.exit_code, result.stderr
     assert case.expect in result.stderr, result.stderr
+    if case.check is not None:
+        case.check(project)
     for line in result.stderr.splitlines():
         if line.startswith(("error:", "warning:")):
             assert " -> " in line, f"no advice on what to do next: {line}"

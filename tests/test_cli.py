@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from corpus_builder.config import load_config
-from conftest import ROOT, cli, tree_digest, write_annotators, write_overlay
+from conftest import AGENCIES, ROOT, cli, tree_digest, write_annotators, write_overlay
 from corpus_builder.records import Document
 from corpus_builder.stages.normalize import Normalizer
 
@@ -25,7 +25,7 @@ def project_with_dist(project: Path) -> Path:
 def broken_overlays(folder: Path) -> None:
     """One file per kind of mistake the acceptance names."""
     raw = (ROOT / "seeds" / f"{DOC}.txt").read_text("utf-8")
-    doc = Normalizer().normalize(Document(DOC, f"{DOC}.txt", "", raw))
+    doc = Normalizer(agencies=AGENCIES).normalize(Document(DOC, f"{DOC}.txt", "", raw))
     text, sha = doc.text, doc.text_sha256
     at = text.index("Martin Nesirky")
     ban = text.index("Ban Ki-moon will")

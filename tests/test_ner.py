@@ -7,13 +7,14 @@ from corpus_builder.executors.local import LocalExecutor
 from corpus_builder.nlp.model import fingerprint, prepare_pipeline
 from corpus_builder.nlp.parse import merge_over_entities, sentence_spans, trim
 from corpus_builder.stages.ner import NER
+from conftest import AGENCIES
 from corpus_builder.stages.normalize import Normalizer
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def seed_texts() -> list[str]:
-    n = Normalizer()
+    n = Normalizer(agencies=AGENCIES)
     return [n.normalize(Document(p.stem, p.name, "", p.read_text("utf-8"))).text
             for p in sorted((ROOT / "seeds").glob("*.txt"))]
 

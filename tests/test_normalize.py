@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from corpus_builder.records import Document
 from corpus_builder.errors import CorpusError
+from conftest import AGENCIES
 from corpus_builder.stages.normalize import Normalizer
 from corpus_builder.text.edits import EditableText, apply_edits, raw_offsets
 from corpus_builder.text.rules import _PRINTABLE_ASCII, FTFY_CONFIG, extract_title
@@ -15,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def normalize(raw: str) -> Document:
-    return Normalizer().normalize(Document("d", "d.txt", "", raw))
+    return Normalizer(agencies=AGENCIES).normalize(Document("d", "d.txt", "", raw))
 
 
 def roundtrip(raw: str) -> Document:
@@ -115,7 +116,7 @@ def test_editable_text_composes_overlapping_rules():
 
 
 def test_normalizer_counts_rules():
-    n = Normalizer()
+    n = Normalizer(agencies=AGENCIES)
     n.normalize(Document("a", "a.txt", "", "x  y\r\n"))
     n.normalize(Document("b", "b.txt", "", "x y"))
     assert n.stats.documents["whitespace"] == 1 and n.stats.edits["line_endings"] == 1 and n.stats.kept == 2

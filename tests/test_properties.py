@@ -13,7 +13,7 @@ import spacy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import AGENCIES, ROOT
 from corpus_builder.records import Document, Entity
 from corpus_builder.errors import CorpusError
 from corpus_builder.stages.normalize import Normalizer
@@ -39,7 +39,7 @@ TEXT = st.lists(st.one_of(PIECES, st.text(max_size=8)), max_size=40).map("".join
 
 def normalized(raw: str) -> Document | None:
     try:
-        return Normalizer().normalize(Document("d", "d.txt", "", raw))
+        return Normalizer(agencies=AGENCIES).normalize(Document("d", "d.txt", "", raw))
     except CorpusError as exc:
         assert [p.code for p in exc.problems] == ["E103"]  # no article text: the only refusal
         return None

@@ -15,7 +15,8 @@ from corpus_builder.text import rules as normalize
 from corpus_builder.config import load_config
 from corpus_builder.records import Document
 from corpus_builder.stages.normalize import Normalizer
-from corpus_builder.text.rules import RULES, Rule
+from conftest import AGENCIES
+from corpus_builder.text.rules import RULES, Rule, rules_for
 from corpus_builder.actions.rebase import rebase
 from corpus_builder.annotation.rebase import rebase_overlay, rebase_spans
 from corpus_builder.annotation.snapshots import find_old_text, save_snapshot
@@ -49,11 +50,12 @@ def whitespace_v2(text: str, meta: dict) -> list:
     return normalize.whitespace(text, meta) + [(m.start(), m.end(), "") for m in re.finditer(r'(?<=\s")[ ]+(?=\w)', text)]
 
 
+CORPUS_RULES = rules_for(AGENCIES)  # the rule table with this corpus's agencies
 IMPROVED = tuple(Rule(r.name, r.description, {"page_assembly_line": page_assembly_line_v2,
-                                               "whitespace": whitespace_v2}.get(r.name, r.apply)) for r in RULES)
+                                               "whitespace": whitespace_v2}.get(r.name, r.apply)) for r in CORPUS_RULES)
 
 
-def normalized(raw: str, rules=RULES) -> str:
+def normalized(raw: str, rules=CORPUS_RULES) -> str:
     return Normalizer(rules).normalize(Document(DOC, f"{DOC}.txt", "", raw)).text
 
 
@@ -118,9 +120,10 @@ def test_changed_rule_rebases_kept_mapped_ambiguous_orphaned(rebase_project: Pat
 
     report = rebase(config, normalizer=Normalizer(IMPROVED))
     assert tree_digest(ann) == before  # report only: nothing on disk changed
-    assert sorted(p.name.split(".")[0] for p in report.up_to_date) == [  # 000 and 004 have two annotators
-        "000_609d6079c7c3312f", "000_609d6079c7c3312f", "001_829009ebf935329d", "002_8a522ef4c5b173fa",
-        "004_72ca955c1549d691", "004_72ca955c1549d691"]
+    assert sorted(p.name.split(".")[0] for p in report.up_to_date) == [  # 000 and 004 have two annotators,
+        "000_609d6079c7c3312f", "000_609d6079c7c3312f", "000_609d6079c7c3312f",  # + metadata-agent everywhere
+        "001_829009ebf935329d", "001_829009ebf935329d", "002_8a522ef4c5b173fa", "002_8a522ef4c5b173fa",
+        "004_72ca955c1549d691", "004_72ca955c1549d691", "004_72ca955c1549d691"]
     assert outcomes(report, custom.name) == {
         "m1": ("kept", None, None),
         "k1": ("kept", "offsets", (49, 60)),
@@ -141,14 +144,15 @@ def test_changed_rule_rebases_kept_mapped_ambiguous_orphaned(rebase_project: Pat
     lines = report.lines()
     assert f"annotations/{REAL}.maintainer-a.json op-004 mapped (diff) [1946, 1953) -> [1945, 1952) 'Defense'" in [
         line.replace(str(rebase_project) + "/", "") for line in lines]
-    assert lines[-1].startswith("rebase: ") and "1 ambiguous, 1 orphaned; 1 files can be written, 1 cannot" in lines[-1]
+    assert lines[-1].startswith("rebase: ") and "1 ambiguous, 1 orphaned; 2 files can be written, 1 cannot" in lines[-1]
 
     real.chmod(0o644)  # a checked-out file's mode: a rewrite keeps it (mkstemp's 0600 did not, issue 17.12)
     report = rebase(config, write=True, normalizer=Normalizer(IMPROVED))
-    assert [f.path.name for f in report.written] == [real.name]
+    metadata = f"{REAL}.metadata-agent.json"  # metadata ops only: re-anchored to the new text as well
+    assert sorted(f.path.name for f in report.written) == sorted([real.name, metadata])
     assert real.stat().st_mode & 0o777 == 0o644
     assert custom.read_bytes() == custom_bytes  # ambiguous/orphaned ops: file left untouched
-    assert "1 files written, 1 not written" in report.lines()[-1]
+    assert "2 files written, 1 not written" in report.lines()[-1]
     new_real = normalized((rebase_project / "seeds" / f"{REAL}.txt").read_text("utf-8"), IMPROVED)
     obj = json.loads(real.read_text("utf-8"))
     assert real.read_text("utf-8").endswith("}\n")
@@ -181,7 +185,7 @@ def test_cli_reports_e431_e432_one_line_each_and_exits_1(rebase_project: Path):
     assert f"annotations/{DOC}.maintainer-a.json d1 mapped (diff) [164, 169) -> [98, 103) 'Cairo'" in out
     assert f"annotations/{DOC}.maintainer-a.json k1 kept (offsets) [49, 60) 'Ban Ki-moon'" in out
     assert out[-1] == "rebase: 2 kept, 2 mapped, 1 ambiguous, 1 orphaned; 0 files written, 1 not written"
-    assert "rebase: 7 overlay(s) up to date" in out
+    assert "rebase: 12 overlay(s) up to date" in out  # 7, plus the five metadata-agent files
     assert custom.read_bytes() == before
 
 

@@ -1,6 +1,8 @@
 from corpus_builder.records import Document
 from corpus_builder.stages.splits import Splits, assign_split, hashed_split
 
+SALT = "un-gaza-news-ner/split/"  # this corpus's salt (corpus.toml [splits].salt)
+
 
 def doc(doc_id: str, event: str | None = None) -> Document:
     d = Document(doc_id, f"{doc_id}.txt", "", "")
@@ -13,21 +15,21 @@ def test_group_is_event_else_doc_id():
 
 
 def test_pins_win_and_hashing_is_stable():
-    assert assign_split("g", {"g": "test"}) == "test"
-    assert hashed_split("some-event") == hashed_split("some-event")
+    assert assign_split("g", {"g": "test"}, SALT) == "test"
+    assert hashed_split("some-event", SALT) == hashed_split("some-event", SALT)
     # golden values of the documented rule: if they change, every released split moves
-    assert [i for i in range(20) if hashed_split(f"doc-{i}") != "train"] == [12, 17]
-    shares = [hashed_split(f"doc-{i}") for i in range(2000)]
+    assert [i for i in range(20) if hashed_split(f"doc-{i}", SALT) != "train"] == [12, 17]
+    shares = [hashed_split(f"doc-{i}", SALT) for i in range(2000)]
     assert 0.75 < shares.count("train") / 2000 < 0.85
     assert 0.07 < shares.count("validation") / 2000 < 0.13
 
 
 def test_related_documents_share_a_split_and_growth_moves_nothing():
     first = [doc("a", "e1"), doc("b", "e1"), doc("c")]
-    before = {d.doc_id: d.split for d in Splits({})(first)}
+    before = {d.doc_id: d.split for d in Splits({}, SALT)(first)}
     assert before["a"] == before["b"]
     grown = [doc("a", "e1"), doc("b", "e1"), doc("c")] + [doc(f"new-{i}", f"e{i % 7}") for i in range(50)]
-    after = {d.doc_id: d.split for d in Splits({})(grown)}
+    after = {d.doc_id: d.split for d in Splits({}, SALT)(grown)}
     assert {k: after[k] for k in before} == before
     events = {}
     for d in grown:
@@ -58,14 +60,14 @@ def group_in_bucket(bucket: int) -> str:
 ])
 def test_every_bucket_boundary(bucket, split):
     group = group_in_bucket(bucket)
-    assert hashed_split(group) == split
-    assert assign_split(group, {}) == split
-    assert assign_split(group, {group: "validation" if split != "validation" else "test"}) != split  # a pin wins
+    assert hashed_split(group, SALT) == split
+    assert assign_split(group, {}, SALT) == split
+    assert assign_split(group, {group: "validation" if split != "validation" else "test"}, SALT) != split  # a pin wins
 
 
 def test_all_hundred_buckets_follow_the_documented_ranges():
     want = {b: "train" if b < 80 else "validation" if b < 90 else "test" for b in range(100)}
-    assert {b: hashed_split(group_in_bucket(b)) for b in range(100)} == want
+    assert {b: hashed_split(group_in_bucket(b), SALT) for b in range(100)} == want
 
 
 def test_the_rule_uses_the_first_eight_hex_digits_of_the_salted_sha256():
@@ -73,7 +75,7 @@ def test_the_rule_uses_the_first_eight_hex_digits_of_the_salted_sha256():
     group = next(g for g in (f"g{i}" for i in range(10_000))
                  if (documented_bucket(g) < 80) != (int(hashlib.sha256(f"un-gaza-news-ner/split/{g}".encode())
                                                         .hexdigest(), 16) % 100 < 80))
-    assert (hashed_split(group) == "train") == (documented_bucket(group) < 80)
+    assert (hashed_split(group, SALT) == "train") == (documented_bucket(group) < 80)
 
 
 def test_a_build_whose_groups_are_not_pinned_splits_by_the_hash(tmp_path, ner_cache):
@@ -115,6 +117,6 @@ def test_a_build_whose_groups_are_not_pinned_splits_by_the_hash(tmp_path, ner_ca
 def test_the_stage_counts_documents_per_split_and_how_they_were_assigned():
     pinned, hashed = group_in_bucket(5), group_in_bucket(85)
     docs = [doc("a", pinned), doc("b", pinned), doc("e", pinned), doc("c", hashed), doc("d", group_in_bucket(95))]
-    stage = Splits({pinned: "test"})
+    stage = Splits({pinned: "test"}, SALT)
     assert [d.split for d in stage(docs)] == ["test", "test", "test", "validation", "test"]
     assert dict(stage.stats.counts) == {"test": 4, "validation": 1, "pinned": 3, "hashed": 2}

@@ -21,6 +21,7 @@ from ..config import BuildConfig
 from ..errors import CorpusError, rel
 from ..executors import DEFAULT, open_executor
 from ..pipeline import Pipeline, PipelineResult
+from ..release.answers import answer_problems
 from ..release.folder import output_lock, pending_release, promote, staging, sync_top_level
 from ..release.writer import ReleaseWriter
 
@@ -46,6 +47,7 @@ def build(config: BuildConfig, nlp: Language | None = None, *, sync_top_level_to
     ``sync_top_level_to``: the project folder whose ``DATASHEET.md``/``CITATION.cff``
     follow this release (only a release of the pinned model); ``progress`` wraps the
     document stream (a progress bar)."""
+    check_project(config)
     with open_executor(executor, config, processes=processes, scheduler=scheduler, nlp=nlp) as runner:
         pipeline = Pipeline(config, runner, rows=True)
         version = config.release_version(pipeline.identity.sha256)
@@ -78,7 +80,7 @@ def _write_release(pipeline: Pipeline, config: BuildConfig,
                    ) -> tuple[PipelineResult, dict[str, Any], str]:
     with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
         pending_release(config)  # a half-done release is finished by `release`, never built over
-        writer = ReleaseWriter(config, pipeline.identity.labels, tmp, pipeline.identity.ref)
+        writer = ReleaseWriter(config, pipeline.labels, tmp, pipeline.identity.ref)
         annotated = {o.doc_id for o in pipeline.overlays}
         write = 0.0  # the client's own share: rows into Parquet (the stages' seconds are the tasks')
         for doc, rows in (progress or iter)(pipeline.results()):
@@ -89,6 +91,7 @@ def _write_release(pipeline: Pipeline, config: BuildConfig,
                 save_snapshot(config.cache, doc.text)  # what `rebase` maps from after a rule change
         pipeline.times["write"] = write
         result = pipeline.finish()
+        result.warnings += answer_problems(config.card)  # unanswered author-only questions: build anyway
         if result.problems:
             raise CorpusError(result.problems, warnings=result.warnings)
         empty = [s for s, v in writer.stats.splits.items() if not v["documents"]]
@@ -102,6 +105,25 @@ def _write_release(pipeline: Pipeline, config: BuildConfig,
 def run(config: BuildConfig, nlp: Language | None = None) -> PipelineResult:
     """Run every stage and keep the documents (for validation and inspection; a build
     streams them instead)."""
+    check_project(config)
     with open_executor(DEFAULT, config, nlp=nlp) as runner:
         pipeline = Pipeline(config, runner)
-        return pipeline.finish(list(pipeline))
+        result = pipeline.finish(list(pipeline))
+    result.warnings += answer_problems(config.card)
+    return result
+
+
+def check_project(config: BuildConfig) -> None:
+    """The files corpus.toml names exist, before any work: each missing one is a coded
+    error with its fix (never an internal error halfway through writing a release)."""
+    problems = []
+    licence = config.root / config.dataset.license_link
+    if not licence.is_file():
+        problems.append(problem("E008", file=rel(licence), position="[dataset].license_link",
+                                found="no such file", expected="the licence of the texts and annotations"))
+    if not config.seeds.exists():
+        problems.append(problem("E100", file=rel(config.seeds)))
+    if config.annotations.is_dir() and not (config.annotations / "annotators.json").is_file():
+        problems.append(problem("E407", file=rel(config.annotations / "annotators.json")))
+    if problems:
+        raise error(problems)

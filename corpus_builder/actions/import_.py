@@ -19,12 +19,12 @@ from ..annotation.overlay import (ANNOTATORS_FILE, INDEPENDENT, REVISE, REVISION
                                   load_annotators)
 from ..annotation.schema import validator
 from ..catalogue import error, problem
-from ..config import BuildConfig
+from ..config import BuildConfig, corpus_labels
 from ..errors import CorpusError, Problem, rel
 from ..io import write_json
 from ..pipeline import PipelineResult
 from ..records import Document, Entity
-from ..tools import ToolDoc, corpus_labels, tool_module
+from ..tools import ToolDoc, tool_module
 from ..tools.diff import Span, diff_ops, same_op
 from ..tools.offsets import convert, detect
 from .build import run

@@ -159,7 +159,7 @@ def rebase(config: BuildConfig, write: bool = False, normalizer: Normalizer | No
     overlays = _read_overlays(Path(config.annotations), report)
     wanted = {obj.get("doc_id") for _, obj in overlays}
     texts: dict[str, str] = {}
-    for doc in (normalizer or Normalizer())(Ingest(config.seeds, config.seed_file_bytes)()):
+    for doc in (normalizer or Normalizer(agencies=config.agencies))(Ingest(config.seeds, config.seed_file_bytes)()):
         if doc.doc_id in wanted:
             texts[doc.doc_id] = doc.text
     shas = {doc_id: sha256_text(text) for doc_id, text in texts.items()}

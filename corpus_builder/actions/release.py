@@ -8,7 +8,6 @@ folder, diffs it against the current release, checks the bump matches what chang
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import shutil
@@ -16,15 +15,16 @@ import subprocess
 from pathlib import Path
 
 from ..config import BuildConfig, load_config
-from ..catalogue import error
+from ..catalogue import error, problem
 from ..errors import rel
-from ..io import atomic_write, fsync_path, json_text
+from ..io import atomic_write, fsync_path
+from ..release.answers import unanswered
 from ..release.diff import diff_releases, summarize
 from ..release.folder import journal_path, output_lock, read_journal, sync_top_level, write_journal
 from ..release.versions import at_least, bump
 from .build import build
 
-INPUTS = ("seeds", "annotations", "schema", "corpus.toml", "LICENSE.md", "corpus_builder")
+INPUTS = ("seeds", "annotations", "schema", "card", "corpus.toml", "LICENSE.md", "corpus_builder")
 CHANGELOG = "CHANGELOG.md"
 HEADER = "# Changelog\n\nEvery release of the dataset, newest first; each entry is `corpus-builder diff` of the previous release and this one.\n"
 
@@ -103,6 +103,9 @@ def release(config: BuildConfig, level: str, date: str | None = None) -> tuple[s
     folder's lock, which also covers the read-modify-write of corpus.toml): an
     interrupted release is finished by the next ``release`` if its folder was promoted,
     else rolled back (corpus.toml restored, staging removed) and cut again."""
+    missing = unanswered(config.card)
+    if missing:  # only the authors can answer these: publishing without them would be a false datasheet
+        raise error([problem("E009", file=rel(config.card / f"{q.key}.md"), key=q.key) for q in missing])
     config.out.mkdir(parents=True, exist_ok=True)
     with output_lock(config.out):
         done = recover(config)

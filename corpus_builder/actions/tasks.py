@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..catalogue import error, problem
-from ..config import BuildConfig
+from ..config import BuildConfig, corpus_labels
 from ..errors import CorpusError
-from ..tools import TaskDoc, corpus_labels, tool_module
+from ..tools import TaskDoc, tool_module
 from .build import run
 from .layers import CURRENT, MODEL
 

@@ -10,7 +10,6 @@ undecided. Contract: ``schema/adjudication.schema.json``, ``docs/data-format.md`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path

@@ -10,7 +10,7 @@ from typer.exceptions import TyperException
 
 from ..errors import CorpusError, ExitCode
 from ._app import app
-from . import agreement, browse, build, diff, evaluate, export, import_, publish, rebase, release, report, show, tasks, validate, verify  # noqa: F401  (register commands)
+from . import agreement, browse, build, diff, evaluate, export, import_, init, publish, rebase, release, report, show, tasks, validate, verify  # noqa: F401  (register commands)
 
 
 def main() -> None:

@@ -26,6 +26,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..escape import md_table_text
+
 Span = tuple[int, int, str]
 ALL = "ALL"  # key of the overall row
 OUTSIDE = "O"  # "no entity" in the confusion matrix
@@ -351,9 +353,9 @@ def model_quality(docs: Iterable[tuple[str, str, Sequence[Span], Sequence[Span]]
 # numbers to 3 decimals, no trailing spaces, no trailing newline.
 
 def _cell(value: object) -> str:
-    """A table cell: pipes (and backslashes) escaped and whitespace runs, line breaks
-    included, collapsed to one space, so no text can break the row."""
-    return " ".join(str(value).replace("\\", "\\\\").replace("|", "\\|").split())
+    """A table cell: one line, Markdown and HTML metacharacters (pipes included) escaped,
+    so no text from a document can break the row or become markup (escape.py)."""
+    return md_table_text(value)
 
 
 def _row(cells: Sequence[object]) -> str:

@@ -9,9 +9,11 @@ from typing import Any
 import yaml
 
 from ..stages.dedup import NEAR_THRESHOLD
-from ..stages.splits import RULE_TEXT
+from ..stages.splits import BOUNDS
 from ..text.rules import RULES
+from .answers import load_answers
 from .citation import bibtex
+from .manifest import CREATORS
 from .rows import iob_names
 
 DROPPED_TABLE_LIMIT = 200  # dropped duplicates listed one by one in the datasheet (all are in manifest.json)
@@ -21,18 +23,18 @@ def yaml_header(context: Mapping[str, Any], configs: list[dict[str, Any]], infos
     ds = context["dataset"]
     meta = {
         "pretty_name": ds["pretty_name"],
-        "language": ["en"],
+        "language": [ds["language"]],
         "license": "other",
         "license_name": ds["license_name"],
         "license_link": ds["license_link"],
         "task_categories": ["token-classification"],
         "task_ids": ["named-entity-recognition"],
         "size_categories": [_size_category(context["counts"]["documents"])],
-        "annotations_creators": ["machine-generated", "expert-generated"],
+        "annotations_creators": context["annotations_creators"],
         "language_creators": ["found"],
         "multilinguality": ["monolingual"],
         "source_datasets": ["original"],
-        "tags": ["news", "named-entity-recognition", "provenance", "spacy"],
+        "tags": sorted({"named-entity-recognition", "provenance", "spacy"} | set(context["keywords"])),
         "configs": configs,
         "dataset_info": infos,
     }
@@ -47,12 +49,48 @@ def _size_category(n: int) -> str:
     return "n>1M"
 
 
+def annotations_creators(manifest: Mapping[str, Any]) -> list[str]:
+    """The card's ``annotations_creators``: machine-generated when model entities are
+    released, plus what each annotator's declared kind makes of it (``other`` if none)."""
+    found = {CREATORS.get(a.get("kind") or "", "other") for a in manifest.get("annotators", [])}
+    if manifest["counts"]["entities_by_source"].get("model", 0):
+        found.add("machine-generated")
+    return sorted(found) or ["no-annotation"]
+
+
+def review(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """What the templates may say about the review, from the build's facts only."""
+    cov = manifest["coverage"]
+    annotators = manifest.get("annotators", [])
+    kinds = sorted({a.get("kind") or "undeclared" for a in annotators})
+    gold = manifest.get("gold") or {}
+    return {
+        "complete": cov["documents"] > 0 and cov["complete"] == cov["documents"] and cov["unreviewed"] == 0,
+        "none": not manifest["overlays"]["files"],
+        "annotators": annotators,
+        "kinds": kinds,
+        "adjudications": sum(a["decisions"] for a in manifest["overlays"].get("adjudications", [])),
+        "double_annotated": sorted({d for pair in gold.get("agreement", []) for d in pair.get("documents", [])}),
+    }
+
+
 def card_context(config: Any, manifest: Mapping[str, Any], stats: Any) -> dict[str, Any]:
-    """Template variables; every figure is taken from the manifest or the documents."""
+    """Template variables; every figure is taken from the manifest or the documents,
+    every sentence about the corpus from its authors' answers (card/)."""
     c = manifest["counts"]
     m = manifest["model"]
     return {
-        "dataset": dict(vars(config.dataset)),
+        "dataset": dict(vars(config.dataset)) | {"language": config.language},
+        "answers": load_answers(config.card),
+        "annotations_creators": annotations_creators(manifest),
+        "review": review(manifest),
+        "keywords": list(manifest["citation"].get("keywords") or []),
+        "agencies_configured": list(config.agencies),
+        "split_salt": config.salt,
+        "own_labels": config.labels is not None,
+        "label_map": dict(config.label_map),
+        "split_bounds": BOUNDS,
+        "split_pins": dict(sorted(config.split_pins.items())),
         "model": {k: m[k] for k in ("name", "version", "spacy_version", "sha256", "components", "sentence_segmenter")},
         "counts": {"documents": c["documents"], "sentences": c["sentences"], "tokens": c["tokens"],
                    "entities": c["entities"], "entities_model": c["entities_by_source"].get("model", 0),
@@ -60,13 +98,13 @@ def card_context(config: Any, manifest: Mapping[str, Any], stats: Any) -> dict[s
                    "entities_adjudication": c["entities_by_source"].get("adjudication", 0)},
         "splits": [{"name": name, **s} for name, s in c["splits"].items()],
         "labels": [{"label": label, **v} for label, v in c["entities_by_label"].items()],
-        "ner_tag_names": iob_names(m["labels"]),
+        "ner_tag_names": iob_names(manifest["labels"]),
         "rules": [{"name": r.name, "description": r.description, **manifest["normalization"][r.name]} for r in RULES],
         "documents": stats.table,  # the first DOCUMENT_TABLE_LIMIT documents
+        "documents_undated": c["documents_undated"],
         "documents_listed_all": len(stats.table) == c["documents"],
         "overlays": manifest["overlays"] | {"ops": sum(manifest["overlays"]["ops_by_kind"].values())},
         "libraries": manifest["libraries"],
-        "split_rule": RULE_TEXT,
         "bibtex": bibtex(manifest["citation"]),
         "near_duplicates": manifest["near_duplicates"],
         "dedup": manifest["dedup"],

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from ..config import BuildConfig
+from ..escape import one_line
 
 
 def citation_data(config: BuildConfig) -> dict[str, Any]:
@@ -22,17 +23,18 @@ def citation_data(config: BuildConfig) -> dict[str, Any]:
         "abstract": config.citation.get("abstract", ""),
         "keywords": list(config.citation.get("keywords", [])),
         "license": ds.annotations_license,
+        "text_license": ds.license_name,
         "repository_url": ds.repository_url or None,
     }
 
 
 def cff(data: dict[str, Any]) -> str:
-    """CITATION.cff text; `license` is the annotations' licence (the article text stays
-    under the publishers' copyright, said in `abstract`/`message`)."""
+    """CITATION.cff text; `license` is the annotations' licence (the text's own licence is
+    said in `message`)."""
     body: dict[str, Any] = {
         "cff-version": "1.2.0",
         "message": ("If you use this dataset, please cite it as below. The annotations are licensed "
-                    f"{data['license']}; the article text stays under the publishers' copyright."),
+                    f"{data['license']}; the text is under {one_line(data.get('text_license') or 'its own licence')}."),
         "type": "dataset",
         "title": data["title"],
         "version": data["version"],
@@ -69,12 +71,12 @@ def author_name(author: dict[str, Any]) -> str:
 def bibtex(data: dict[str, Any]) -> str:
     """The BibTeX of the card and of croissant.json's ``citeAs`` (no year without a release date)."""
     key = f"{data['name']}_{data['version']}".replace("-", "_").replace(".", "_")
-    fields = [("title", "{" + data["title"] + "}"),
-              ("author", "{" + " and ".join(author_name(a) for a in data["authors"]) + "}")]
+    fields = [("title", "{" + one_line(data["title"]) + "}"),
+              ("author", "{" + " and ".join(one_line(author_name(a)) for a in data["authors"]) + "}")]
     if data["date_released"]:
         fields.append(("year", data["date_released"][:4]))
     fields += [("version", data["version"]),
-               ("note", f"Annotations {data['license']}; article text under the publishers' copyright")]
+               ("note", f"Annotations {data['license']}; text under {one_line(data.get('text_license') or 'its own licence')}")]
     if data["repository_url"]:
         fields.append(("url", data["repository_url"]))
     width = max(len(k) for k, _ in fields)

@@ -41,7 +41,9 @@ import yaml
 
 from ..config import SPLITS
 from ..io import sha256_file, write_json
+from .answers import QUESTIONS
 from .citation import author_name, bibtex
+from .manifest import KIND_NAMES
 from .prose import block, described, paragraphs, required
 from .rows import iob_names
 
@@ -434,13 +436,17 @@ def _rai(facts: Mapping[str, Any]) -> dict[str, Any]:
             for name, is_list in RAI_FIELDS.items()}
 
 
-def _facts(manifest: Mapping[str, Any], cit: Mapping[str, Any], labels: list[str]) -> dict[str, Any]:
-    """What the dataset's prose may state, from the manifest (an older one lacks some keys)."""
+def _facts(manifest: Mapping[str, Any], cit: Mapping[str, Any], labels: list[str],
+           answers: Mapping[str, str | None], card: Mapping[str, Any]) -> dict[str, Any]:
+    """What the dataset's prose may state, from the manifest (an older one lacks some keys)
+    and the corpus authors' answers."""
     c = manifest["counts"]
     ov = manifest.get("overlays") or {}
     ops = ov.get("ops_by_kind") or {}
     by_source = c.get("entities_by_source") or {}
     normalization = manifest.get("normalization") or {}
+    coverage = manifest.get("coverage") or {"documents": 0, "complete": 0, "characters": 0,
+                                            "characters_reviewed": 0, "unreviewed": c.get("model_entities", 0)}
     return {
         "version": manifest["version"],
         "abstract": cit["abstract"],
@@ -455,18 +461,36 @@ def _facts(manifest: Mapping[str, Any], cit: Mapping[str, Any], labels: list[str
         "ops": dict(sorted(ops.items())),
         "operations": sum(ops.values()),
         "overlay_files": ov.get("files", 0),
-        "annotators": list(ov.get("annotators") or []),
+        "annotators": list(manifest.get("annotators") or [{"id": a, "name": a, "kind": None}
+                                                          for a in ov.get("annotators") or []]),
+        "kind_names": KIND_NAMES,
+        "entities_adjudication": by_source.get("adjudication", 0),
+        "coverage": coverage,
+        "review_complete": coverage["documents"] > 0 and coverage["complete"] == coverage["documents"]
+        and coverage["unreviewed"] == 0,
+        "agreement": list((manifest.get("gold") or {}).get("agreement") or []),
+        "double_annotated": sorted({d for ag in (manifest.get("gold") or {}).get("agreement") or []
+                                    for d in ag["documents"]}),
+        "adjudications": sum(a.get("decisions", 0) for a in ov.get("adjudications") or []),
+        "licenses": manifest.get("licenses") or {"text": card.get("license_name", "see LICENSE.md"),
+                                                 "text_name": card.get("license_name", "see LICENSE.md"),
+                                                 "text_link": card.get("license_link", "LICENSE.md"),
+                                                 "annotations": cit["license"]},
+        "maintainers": ", ".join(author_name(a) for a in cit["authors"]),
+        "answers": {q.key: answers.get(q.key) for q in QUESTIONS},
     }
 
 
 # --- the document ------------------------------------------------------------------
 
-def croissant(folder: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
-    """The Croissant 1.1 JSON-LD of the release in ``folder`` (not written)."""
+def croissant(folder: Path, manifest: Mapping[str, Any],
+              answers: Mapping[str, str | None] | None = None) -> dict[str, Any]:
+    """The Croissant 1.1 JSON-LD of the release in ``folder`` (not written); ``answers``:
+    the corpus authors' answers (card/), without which the corpus-specific texts say so."""
     folder = Path(folder)
-    labels = list(manifest["model"]["labels"])
+    labels = list(manifest.get("labels") or manifest["model"]["labels"])
     cit = _citation(folder, manifest)
-    facts = _facts(manifest, cit, labels)
+    facts = _facts(manifest, cit, labels, answers or {}, _card_header(folder))
     data = _data_files(folder)
     splits = _split_order(sorted({s for splits in data.values() for s in splits}))
 
@@ -484,12 +508,13 @@ def croissant(folder: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
     doc.update({
         "license": [
             CC_BY_4_0,
-            {"@type": "sc:CreativeWork", "name": block(PROSE, "license_name"), "description": block(PROSE, "license_text")},
+            {"@type": "sc:CreativeWork", "name": block(PROSE, "license_name", **facts),
+             "description": block(PROSE, "license_text", **facts)},
         ],
         "citeAs": bibtex(cit),
         "creator": _creators(cit),
-        "inLanguage": "en",
-        "keywords": sorted(set(cit["keywords"]) | {"named entity recognition", "news", "provenance"}),
+        "inLanguage": manifest.get("language", "en"),
+        "keywords": sorted(set(cit["keywords"]) | {"named entity recognition", "provenance"}),
     })
     if cit["repository_url"]:
         doc["url"] = cit["repository_url"]
@@ -504,8 +529,8 @@ def croissant(folder: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
     return doc
 
 
-def write_croissant(folder: Path, manifest: dict) -> dict:
+def write_croissant(folder: Path, manifest: dict, answers: Mapping[str, str | None] | None = None) -> dict:
     """Write folder/croissant.json (Croissant 1.1 JSON-LD) and return it."""
-    doc = croissant(Path(folder), manifest)
+    doc = croissant(Path(folder), manifest, answers)
     write_json(Path(folder) / FILE_NAME, doc)
     return doc

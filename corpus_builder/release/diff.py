@@ -30,7 +30,8 @@ def offset_map(row: dict[str, Any]) -> OffsetMap:
 def raw_entities(row: dict[str, Any], labels: list[str]) -> dict[tuple[int, int], dict[str, Any]]:
     """Entities keyed by their span on the raw text."""
     m = offset_map(row)
-    return {m.to_raw(e["start"], e["end"]): {"text": e["text"], "label": labels[e["label"]]} for e in row["entities"]}
+    return {m.to_raw(e["start"], e["end"]): {"text": e["text"], "label": labels[e["label"]], "kb_id": e.get("kb_id")}
+            for e in row["entities"]}
 
 
 @dataclass
@@ -39,11 +40,13 @@ class DocumentDiff:
     removed: list[dict[str, Any]] = field(default_factory=list)
     relabelled: list[dict[str, Any]] = field(default_factory=list)
     resized: list[dict[str, Any]] = field(default_factory=list)
+    relinked: list[dict[str, Any]] = field(default_factory=list)  # same span and label, another kb_id
     metadata: dict[str, list[Any]] = field(default_factory=dict)
     text_changed: bool = False
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.removed or self.relabelled or self.resized or self.metadata or self.text_changed)
+        return bool(self.added or self.removed or self.relabelled or self.resized or self.relinked or self.metadata
+                    or self.text_changed)
 
 
 @dataclass
@@ -64,7 +67,8 @@ class ReleaseDiff:
         if self.feature_changes:
             return "major"
         if self.documents_added or self.documents_removed or any(
-                d.text_changed or d.added or d.removed or d.relabelled or d.resized for d in self.documents.values()):
+                d.text_changed or d.added or d.removed or d.relabelled or d.resized or d.relinked
+                for d in self.documents.values()):
             return "minor"
         return "patch"
 
@@ -82,6 +86,9 @@ def diff_documents(a: dict[str, Any], b: dict[str, Any], labels_a: list[str], la
         if old[span]["label"] != new[span]["label"]:
             d.relabelled.append({"raw_span": list(span), "text": new[span]["text"],
                                  "old": old[span]["label"], "new": new[span]["label"]})
+        elif old[span]["kb_id"] != new[span]["kb_id"]:  # an entity link is an annotation too
+            d.relinked.append({"raw_span": list(span), "text": new[span]["text"], "label": new[span]["label"],
+                               "old": old[span]["kb_id"], "new": new[span]["kb_id"]})
     only_old = sorted(old.keys() - new.keys())
     only_new = sorted(new.keys() - old.keys())
     for so in list(only_old):
@@ -163,7 +170,8 @@ def summarize(diff: ReleaseDiff, detail: bool = True) -> str:
         f"- Documents: {len(diff.documents_added)} added, {len(diff.documents_removed)} removed, "
         f"{len(changed_text)} with changed text.",
         f"- Entities: {diff.entity_total('added')} added, {diff.entity_total('removed')} removed, "
-        f"{diff.entity_total('relabelled')} relabelled, {diff.entity_total('resized')} resized.",
+        f"{diff.entity_total('relabelled')} relabelled, {diff.entity_total('resized')} resized, "
+        f"{diff.entity_total('relinked')} relinked.",
         f"- Metadata: {sum(len(d.metadata) for d in diff.documents.values())} field changes.",
         f"- Split moves: {len(diff.split_moves) or 'none'}.",
         f"- Features: {'; '.join(diff.feature_changes) if diff.feature_changes else 'unchanged'}.",
@@ -181,5 +189,6 @@ def summarize(diff: ReleaseDiff, detail: bool = True) -> str:
             lines += [f"  - removed {e['label']} {e['text']!r}" for e in d.removed]
             lines += [f"  - relabelled {e['text']!r} {e['old']} -> {e['new']}" for e in d.relabelled]
             lines += [f"  - resized {e['old_text']!r} ({e['old']}) -> {e['new_text']!r} ({e['new']})" for e in d.resized]
+            lines += [f"  - relinked {e['label']} {e['text']!r} {e['old']} -> {e['new']}" for e in d.relinked]
             lines += [f"  - {k}: {v[0]!r} -> {v[1]!r}" for k, v in d.metadata.items()]
     return "\n".join(lines)

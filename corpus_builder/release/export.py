@@ -44,7 +44,7 @@ class CheckedRelease:
         self.read: dict[str, str] = {}
         try:
             self.manifest: dict[str, Any] = json.loads(self.path("manifest.json").read_text("utf-8"))
-            self.labels: list[str] = list(self.manifest["model"]["labels"])
+            self.labels: list[str] = list(self.manifest.get("labels") or self.manifest["model"]["labels"])
             self.name, self.version = str(self.manifest["name"]), str(self.manifest["version"])
         except (ValueError, KeyError, TypeError) as exc:
             raise error("E701", file=rel(self.folder / "manifest.json"), error_type=type(exc).__name__,

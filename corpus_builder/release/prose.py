@@ -19,6 +19,8 @@ import jinja2
 import jinja2.ext
 import yaml
 
+from ..escape import FILTERS
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -29,8 +31,11 @@ def pluralize(count: int, noun: str, plural: str | None = None) -> str:
 
 @cache
 def _documents() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=False)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, autoescape=False)
+    env.filters.update(FILTERS)  # every value from the inputs goes through one of them (escape.py)
+    env.filters["pluralize"] = pluralize
+    return env
 
 
 def render(template: str, context: Mapping[str, Any]) -> str:
@@ -66,6 +71,7 @@ def _texts() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
                              autoescape=False, extensions=[_JoinWrappedLines])
     env.filters["pluralize"] = pluralize
+    env.filters.update(FILTERS)
     return env
 
 

@@ -45,7 +45,8 @@ def read_release(folder: Path) -> Release:
                     docs[row["doc_id"]] = {**row, "split": split}
     except (OSError, ValueError, IndexError, KeyError) as exc:
         raise error("E701", file=rel(folder), error_type=type(exc).__name__, error=exc) from None
-    labels = manifest.get("model", {}).get("labels") if isinstance(manifest.get("model"), dict) else None
+    labels = manifest.get("labels") or (manifest.get("model", {}).get("labels")
+                                        if isinstance(manifest.get("model"), dict) else None)
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
         raise error("E765", file=rel(folder / "manifest.json"), position="/model/labels",
                     error="no list of label names")

@@ -1,6 +1,6 @@
 """Assemble: documents -> rows of the two configs, with their ``datasets`` features.
 
-``documents``: one row per article with text, metadata, normalization edits,
+``documents``: one row per document with text, metadata, normalization edits,
 sentences and entities. ``ner``: one row per sentence with tokens and IOB2 tags.
 Offsets everywhere are code-point offsets into the document ``text``, end exclusive.
 Label order (documented in the card): entity labels sorted alphabetically;

@@ -37,6 +37,7 @@ class ReleaseStats:
         t["characters"] += len(doc.text)
         t["entities"] += len(doc.entities)
         t["model_entities"] += len(doc.model_entities)
+        t["documents_undated"] += not doc.metadata.get("published")
         for e in doc.entities:
             self.by_source[e.source] += 1
             self.by_label[e.label][e.source] += 1
@@ -55,7 +56,8 @@ class ReleaseStats:
             m = doc.metadata
             self.table.append({
                 "doc_id": doc.doc_id, "source_file": doc.source_file, "title": m.get("title"),
-                "published": m.get("published"), "publisher": m.get("publisher"),
+                "published": m.get("published"), "published_precision": m.get("published_precision"),
+                "published_evidence": m.get("published_evidence"), "publisher": m.get("publisher"),
                 "agencies": list(m.get("agencies") or []), "image_credits": list(m.get("image_credits") or []),
                 "event": m.get("event"), "split": doc.split, "characters": len(doc.text), "entities": len(doc.entities),
             })
@@ -70,7 +72,10 @@ class ReleaseStats:
             "entities": t["entities"],
             "entities_by_source": dict(sorted(self.by_source.items())),
             "model_entities": t["model_entities"],
-            "entities_by_label": {label: {"model": c["model"], "manual": c["manual"] + c["adjudication"], "total": c.total()}
+            "documents_undated": t["documents_undated"],
+            # one column per source, so each row and each column adds up to its total
+            "entities_by_label": {label: {"model": c["model"], "manual": c["manual"], "adjudication": c["adjudication"],
+                                          "total": c.total()}
                                   for label, c in self.by_label.items()},
             "splits": {name: {**{k: v for k, v in s.items() if k != "groups"}, "groups": sorted(s["groups"])}
                        for name, s in self.splits.items()},

@@ -157,9 +157,9 @@ class ReleaseWriter:
         (folder / "README.md").write_text(
             render("card.md.j2", {**ctx, "yaml_header": yaml_header(ctx, card_configs, infos)}), encoding="utf-8")
         (folder / "DATASHEET.md").write_text(render("datasheet.md.j2", ctx), encoding="utf-8")
-        shutil.copyfile(config.root / "LICENSE.md", folder / "LICENSE.md")
+        shutil.copyfile(config.root / config.dataset.license_link, folder / "LICENSE.md")
         (folder / "CITATION.cff").write_text(cff(man["citation"]), encoding="utf-8")
         write_json(folder / "manifest.json", man)
-        write_croissant(folder, man)
+        write_croissant(folder, man, ctx["answers"])
         write_checksums(folder)
         return man

@@ -9,7 +9,6 @@ decoded strictly as UTF-8; the raw bytes' sha256 is the document's provenance.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 import stat

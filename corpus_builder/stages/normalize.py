@@ -18,15 +18,15 @@ from ..records import Document, Edit
 from . import Stage
 from ..text import edits as edits_module, rules as rules_module
 from ..text.edits import EditableText
-from ..text.rules import RULES, Meta, Rule, extract_agencies, extract_title
+from ..text.rules import Meta, Rule, extract_agencies, extract_title, rules_for
 
 
-def fingerprint() -> dict[str, str]:
+def fingerprint(agencies: tuple[str, ...] = ()) -> dict[str, str]:
     """What normalization output depends on: the code of the rules, the edit algebra
-    and this stage, ftfy's version and Python's Unicode tables."""
+    and this stage, ftfy's version, Python's Unicode tables and the corpus's agencies."""
     return {"normalize": source_sha256(__file__), "rules": source_sha256(rules_module.__file__),
             "edits": source_sha256(edits_module.__file__), "ftfy": version("ftfy"),
-            "unicodedata": unicodedata.unidata_version}
+            "unicodedata": unicodedata.unidata_version, "agencies": sha256_text("\n".join(sorted(set(agencies))))}
 
 
 @dataclass
@@ -49,9 +49,11 @@ class Normalizer(Stage[NormalizeStats]):
 
     name = "normalize"
 
-    def __init__(self, rules: tuple[Rule, ...] = RULES, cache: Store | None = None):
-        self.rules = rules
-        self.cache = cache if rules is RULES else None
+    def __init__(self, rules: tuple[Rule, ...] | None = None, cache: Store | None = None,
+                 agencies: tuple[str, ...] = ()):
+        self.agencies = tuple(agencies)
+        self.rules = rules_for(self.agencies) if rules is None else rules
+        self.cache = cache if rules is None else None
         self.problems: list[Problem] = []
         self.stats = NormalizeStats()
 
@@ -104,7 +106,7 @@ class Normalizer(Stage[NormalizeStats]):
             meta["title"] = title
             sources["title"] = "text:first_line"
         before_agencies = list(meta["agencies"])  # type: ignore[arg-type]
-        extract_agencies(doc.text, meta)
+        extract_agencies(doc.text, meta, self.agencies)
         if meta["agencies"] != before_agencies:
             sources.setdefault("agencies", "text:credit")
         return meta, sources, counts

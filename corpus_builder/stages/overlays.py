@@ -5,8 +5,9 @@ entity links. The overlay format and its rules live in :mod:`corpus_builder.anno
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from ..annotation.adjudication import Adjudication, adjudicate
@@ -69,12 +70,14 @@ class Overlays(Stage[OverlayStats]):
 
     name = "overlays"
 
-    def __init__(self, overlays: Iterable[Overlay], labels: Iterable[str], adjudications: Iterable[Adjudication] = ()):
+    def __init__(self, overlays: Iterable[Overlay], labels: Iterable[str], adjudications: Iterable[Adjudication] = (),
+                 label_map: Mapping[str, str | None] | None = None):
         self.by_doc: dict[str, list[Overlay]] = {}
         for ov in overlays:
             self.by_doc.setdefault(ov.doc_id, []).append(ov)
         self.adjudications = {a.doc_id: a for a in adjudications}
         self.labels = tuple(labels)
+        self.label_map = dict(label_map or {})  # model label -> corpus label, None: dropped
         self.problems: list[Problem] = []
         self.stats = OverlayStats()
         self.links: dict[tuple[str, str], Counter[str | None]] = {}
@@ -83,6 +86,9 @@ class Overlays(Stage[OverlayStats]):
     def apply(self, doc: Document) -> Document:
         """Check every op, then apply the sound ones so conflicts among them are found too;
         revisions last, on the layer the independent reviews (and adjudication) made."""
+        if self.label_map:  # the model's labels in the corpus's label set (overlays speak the corpus's)
+            doc.model_entities = [replace(e, label=self.label_map.get(e.label, e.label)) for e in doc.model_entities
+                                  if self.label_map.get(e.label, e.label) is not None]
         every = self.by_doc.get(doc.doc_id, [])
         if every or doc.doc_id in self.adjudications:  # remembered to report files naming unknown documents
             self.seen.add(doc.doc_id)
@@ -101,12 +107,14 @@ class Overlays(Stage[OverlayStats]):
                               for op in ov.ops if op.kind in SPAN_KINDS]
         found.extend(apply_metadata(doc, usable))
         by_annotator: dict[str, list[Overlay]] = {}
-        for ov in usable:
-            by_annotator.setdefault(ov.annotator, []).append(ov)
-        if not usable:  # no overlay: the model's layer as it is
+        for ov in usable:  # an entity layer per annotator; a file of metadata ops only makes none
+            if any(op.kind in SPAN_KINDS for op in ov.ops):
+                by_annotator.setdefault(ov.annotator, []).append(ov)
+        if not by_annotator:  # no entity overlay: the model's layer as it is
             doc.entities = list(doc.model_entities)
         elif len(by_annotator) == 1:
-            doc.entities, conflicts = apply_ops(doc.text, doc.model_entities, ordered_ops(usable))
+            doc.entities, conflicts = apply_ops(doc.text, doc.model_entities,
+                                                ordered_ops(next(iter(by_annotator.values()))))
             found.extend(conflicts)
         else:
             ops = {a: ordered_ops(ovs) for a, ovs in sorted(by_annotator.items())}
@@ -191,4 +199,27 @@ class Overlays(Stage[OverlayStats]):
             elif linked and ids[None]:
                 problems.append(problem("W446", label=label, text=text, kb_id=linked[0], linked=ids[linked[0]],
                                         unlinked=ids[None]))
+        return problems + self.variant_problems()
+
+    def variant_problems(self) -> list[Problem]:
+        """A mention never linked whose spelling is close to a linked one of the same label
+        ("Jon Smith" beside a linked "John Smith"): the written names differ, so the checks
+        above miss it; a person decides (the same kb_id, or "NIL")."""
+        linked = {(text, label): sorted(i for i in ids if i is not None) for (text, label), ids in self.links.items()}
+        problems = []
+        for (text, label), ids in sorted(linked.items()):
+            if ids:
+                continue
+            for (other, other_label), other_ids in sorted(linked.items()):
+                if other_label == label and other_ids and other != text and _close(text, other):
+                    problems.append(problem("W447", label=label, text=text, other=other, kb_id=other_ids[0]))
+                    break
         return problems
+
+
+VARIANT_RATIO = 0.85  # difflib similarity of two case-folded names from which they may be one referent's spellings
+
+
+def _close(a: str, b: str) -> bool:
+    a, b = a.casefold(), b.casefold()
+    return a == b or (min(len(a), len(b)) >= 5 and difflib.SequenceMatcher(None, a, b).ratio() >= VARIANT_RATIO)

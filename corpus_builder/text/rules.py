@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache, partial
 from datetime import date
 
 import ftfy
@@ -20,13 +21,32 @@ from .edits import Span
 
 Meta = dict[str, object]
 
-# Wire agencies whose credit lines and datelines we recognise. A name not listed
-# here is left in the text and not extracted, rather than guessed.
-AGENCIES = (
-    "Associated Press", "AFP", "AP", "APA", "Reuters", "Xinhua", "dpa", "UPI", "EFE",
-    "ANSA", "Anadolu", "Kyodo", "TASS", "WAFA", "PTI", "IANS", "Bernama", "Yonhap",
-)
-_AGENCY = "|".join(re.escape(a) for a in sorted(AGENCIES, key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class AgencyPatterns:
+    """The patterns of the wire agencies a corpus names (``[normalize].agencies`` in its
+    corpus.toml) whose credit lines and datelines normalization recognises. A name not
+    listed is left in the text and not extracted, rather than guessed; with no names,
+    these rules find nothing."""
+
+    credit_line: re.Pattern[str] | None
+    image_tail: re.Pattern[str] | None
+    dateline: re.Pattern[str] | None
+    quoting: re.Pattern[str] | None
+
+
+@cache
+def agency_patterns(agencies: tuple[str, ...]) -> AgencyPatterns:
+    if not agencies:
+        return AgencyPatterns(None, None, None, None)
+    a = "|".join(re.escape(x) for x in sorted(set(agencies), key=lambda x: (-len(x), x)))
+    return AgencyPatterns(
+        credit_line=re.compile(rf"\s*[-–—]\s*({a})\s*"),
+        image_tail=re.compile(rf"(?:(?<=[.!?”\"])|\s+)(?:Photo\s*/\s*|Source:\s*)({a})\s*$"),
+        dateline=re.compile(rf"\A[A-Z][\w .'’-]{{0,40}}?-\s?({a})\.\s"),
+        quoting=re.compile(rf"\b({a}) reports(?: quoting ({a}))?\b"),
+    )
 
 # ftfy repairs mojibake and broken Unicode; everything that would rewrite the
 # author's characters (curly quotes, widths, ligatures) stays off.
@@ -188,13 +208,11 @@ def copyright_footer(text: str, meta: Meta) -> list[Span]:
     return spans
 
 
-_CREDIT_LINE = re.compile(rf"\s*[-–—]\s*({_AGENCY})\s*")
-
-
-def agency_credit_line(text: str, meta: Meta) -> list[Span]:
+def agency_credit_line(text: str, meta: Meta, agencies: AgencyPatterns) -> list[Span]:
     spans = []
-    for s, e, line in _lines(text):
-        m = _CREDIT_LINE.fullmatch(line)
+    pattern = agencies.credit_line
+    for s, e, line in _lines(text) if pattern else ():
+        m = pattern.fullmatch(line)
         if m:
             _append(meta, "agencies", m.group(1))
             spans.append((*_whole_line(text, s, e), ""))
@@ -202,10 +220,7 @@ def agency_credit_line(text: str, meta: Meta) -> list[Span]:
 
 
 _IMAGE_LINE = re.compile(r"\s*\[(?:Image|Photo|Picture)\s+(?:by|credit:?|:)\s*([^\]]+?)\s*\]\s*", re.I)
-_IMAGE_TAIL = re.compile(rf"(?:(?<=[.!?”\"])|\s+)(?:Photo\s*/\s*|Source:\s*)({_AGENCY})\s*$")
-
-
-def image_credit(text: str, meta: Meta) -> list[Span]:
+def image_credit(text: str, meta: Meta, agencies: AgencyPatterns) -> list[Span]:
     spans = []
     for s, e, line in _lines(text):
         m = _IMAGE_LINE.fullmatch(line)
@@ -213,7 +228,7 @@ def image_credit(text: str, meta: Meta) -> list[Span]:
             _append(meta, "image_credits", m.group(1))
             spans.append((*_whole_line(text, s, e), ""))
             continue
-        m = _IMAGE_TAIL.search(line)
+        m = agencies.image_tail.search(line) if agencies.image_tail else None
         if m and m.start() > 0:
             _append(meta, "image_credits", m.group(1))
             spans.append((s + m.start(), e, ""))
@@ -276,7 +291,21 @@ class Rule:
     apply: Callable[[str, Meta], list[Span]]
 
 
-RULES: tuple[Rule, ...] = (
+def rules_for(agencies: tuple[str, ...] = ()) -> tuple[Rule, ...]:
+    """The rule table, with the agency rules recognising ``agencies`` (the corpus's list)."""
+    return _rules(tuple(sorted(set(agencies))))
+
+
+@cache
+def _rules(agencies: tuple[str, ...]) -> tuple[Rule, ...]:
+    p = agency_patterns(agencies)
+    return tuple(Rule(r.name, r.description, partial(r.apply, agencies=p) if r.name in _AGENCY_RULES else r.apply)
+                 for r in _TABLE)
+
+
+_AGENCY_RULES = ("agency_credit_line", "image_credit")
+
+_TABLE: tuple[Rule, ...] = (
     Rule("fix_unicode", "repair mojibake and broken Unicode with ftfy (quotes, widths, ligatures kept)", fix_unicode),
     Rule("unicode_nfc", "Unicode normalization form C", unicode_nfc),
     Rule("invisible_characters", "remove zero-width, soft-hyphen and bidi control characters (ZWJ/ZWNJ kept)", invisible_characters),
@@ -285,13 +314,14 @@ RULES: tuple[Rule, ...] = (
     Rule("inline_date_header", "remove an inline `date YYYY-MM-DD` header (kept as `published`)", inline_date_header),
     Rule("page_assembly_line", "remove page-assembly/processing lines (`Assembled by: ... Processing Time`)", page_assembly_line),
     Rule("copyright_footer", "remove copyright footers (holder kept as `publisher`)", copyright_footer),
-    Rule("agency_credit_line", "remove a wire-agency credit line such as `- AFP` (kept in `agencies`)", agency_credit_line),
+    Rule("agency_credit_line", "remove a wire-agency credit line such as `- AGENCY` (kept in `agencies`; agencies named in corpus.toml)", agency_credit_line),
     Rule("duplicate_line", "remove a line repeated verbatim right after itself (duplicated photo caption)", duplicate_line),
-    Rule("image_credit", "remove image credits (`Photo / AP`, `Source: Associated Press`, `[Image by ...]`), kept in `image_credits`", image_credit),
+    Rule("image_credit", "remove image credits (`Photo / AGENCY`, `Source: AGENCY`, `[Image by ...]`), kept in `image_credits`", image_credit),
     Rule("glued_sentence", "insert the missing space in glued sentences such as `days.Photo`", glued_sentence),
     Rule("whitespace", "collapse runs of spaces/tabs, strip blanks at line ends", whitespace),
     Rule("paragraph_breaks", "separate paragraphs by exactly one blank line; trim the ends", paragraph_breaks),
 )
+RULES = rules_for(())  # names, descriptions and order; no corpus's agencies
 
 
 def _append(meta: Meta, key: str, value: str) -> None:
@@ -312,16 +342,15 @@ def extract_title(text: str) -> str | None:
     return None
 
 
-_DATELINE = re.compile(rf"\A[A-Z][\w .'’-]{{0,40}}?-\s?({_AGENCY})\.\s")
-_QUOTING = re.compile(rf"\b({_AGENCY}) reports(?: quoting ({_AGENCY}))?\b")
-
-
-def extract_agencies(text: str, meta: Meta) -> None:
-    """Agencies the text itself credits: a dateline (``Baku-APA.``) or ``APA reports quoting Xinhua``."""
-    m = _DATELINE.match(text)
+def extract_agencies(text: str, meta: Meta, agencies: tuple[str, ...] = ()) -> None:
+    """Agencies the text itself credits: a dateline (``City-AGENCY.``) or ``AGENCY reports quoting AGENCY``."""
+    p = agency_patterns(agencies)
+    if p.dateline is None or p.quoting is None:
+        return
+    m = p.dateline.match(text)
     if m:
         _append(meta, "agencies", m.group(1))
-    for m in _QUOTING.finditer(text):
+    for m in p.quoting.finditer(text):
         for g in m.groups():
             if g:
                 _append(meta, "agencies", g)

@@ -8,25 +8,16 @@ overlays is decided once, in :mod:`.offsets` (the unit) and :mod:`.diff` (the op
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..config import BuildConfig
     from ..records import Entity
 
 TOOLS = ("labelstudio", "doccano", "prodigy", "brat", "inception")
 
 UTF16, CODEPOINT = "utf16", "codepoint"
-
-
-def corpus_labels(config: BuildConfig, model_labels: Iterable[str]) -> tuple[str, ...]:
-    """The corpus's label set: the one place tasks and imports read it (today the
-    model's labels; a label set configured in corpus.toml would be read here)."""
-    del config  # the corpus has no label setting of its own yet
-    return tuple(sorted(model_labels))
 
 
 @dataclass(frozen=True)
