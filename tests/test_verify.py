@@ -131,8 +131,13 @@ def test_a_damaged_parquet_footer_is_named_and_the_other_splits_still_checked(re
     card.write_text(card.read_text("utf-8").replace("num_examples: 42", "num_examples: 41", 1), encoding="utf-8")
     resum(release_copy)
     problems = check_contents_only(release_copy)
-    damaged_named = [Path(p.file).name for p in problems if p.code == "E714"]
-    assert damaged_named == ["ner", damaged.name]  # its metadata, then its rows
+    damaged_named = [p.file for p in problems if p.code == "E714"]
+    assert [Path(f).relative_to(release_copy).as_posix() for f in damaged_named] == [
+        "data/ner", f"data/ner/{damaged.name}"]  # its metadata, then its rows
+    assert all("Parquet" in p.message for p in problems if p.code == "E714")
+    # only the damaged split's documents lack their tags: the other splits' rows were still read
+    train = {r["doc_id"] for r in pq.read_table(release_copy / DOCS_TRAIN).to_pylist()}
+    assert {p.file for p in problems if p.code == "E710"} == train
     # found before the damaged file was read, and not lost because of it (was: only E714 reported)
     assert [(p.code, p.found, p.expected) for p in problems if p.code == "E707"] == [("E707", "42", "41")]
 
