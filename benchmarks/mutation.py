@@ -49,7 +49,7 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
 # <module>.x<function>__mutmut_<n>), or by what the mutation does to the line (a regex over
 # "`old` -> `new`"). Filled in from `mutmut show` after a run; any other survivor is a missing test.
 EQUIVALENT: dict[str, str] = {
-    "corpus_builder.release.verify.x_check_contents__mutmut_212":
+    "corpus_builder.release.verify.x_check_contents__mutmut_216":
         "`current = None` -> `current = \"\"`: the IOB2 decoder only tests `current` for truth, and both are false",
 }
 EQUIVALENT_CHANGES: list[tuple[str, str]] = [

@@ -131,8 +131,14 @@ def test_a_damaged_parquet_footer_is_named_and_the_other_splits_still_checked(re
     card.write_text(card.read_text("utf-8").replace("num_examples: 42", "num_examples: 41", 1), encoding="utf-8")
     resum(release_copy)
     problems = check_contents_only(release_copy)
-    damaged_named = [Path(p.file).name for p in problems if p.code == "E714"]
-    assert damaged_named == ["ner", damaged.name]  # its metadata, then its rows
+    damaged_named = [p.file for p in problems if p.code == "E714"]
+    assert [Path(f).relative_to(release_copy).as_posix() for f in damaged_named] == [
+        "data/ner", f"data/ner/{damaged.name}"]  # its metadata, then its rows
+    assert all("Parquet" in p.message for p in problems if p.code == "E714")
+    assert "magic bytes" in next(p.message for p in problems if p.code == "E714")  # pyarrow's own reason
+    # only the damaged split's documents lack their tags: the other splits' rows were still read
+    train = {r["doc_id"] for r in pq.read_table(release_copy / DOCS_TRAIN).to_pylist()}
+    assert {p.file for p in problems if p.code == "E710"} == train
     # found before the damaged file was read, and not lost because of it (was: only E714 reported)
     assert [(p.code, p.found, p.expected) for p in problems if p.code == "E707"] == [("E707", "42", "41")]
 
@@ -221,3 +227,13 @@ def test_rebuild_notices_a_missing_rebuilt_file(tmp_path, release_dir, config, n
     assert ("E712", Path(name).name) in [(p.code, Path(p.file).name) for p in problems]
     assert "E703" in codes(problems)
 
+
+
+def test_a_card_without_dataset_info_is_still_verified_otherwise(release_copy):
+    """No dataset_info: no row counts to compare, but no crash, and every other check runs."""
+    card = release_copy / "README.md"
+    text = card.read_text("utf-8")
+    start, end = text.index("dataset_info:"), text.index("\n---\n", 4)
+    card.write_text(text[:start] + text[end + 1:], encoding="utf-8")
+    problems = verify(release_copy)
+    assert [(p.code, Path(p.file).name) for p in problems] == [("E704", "README.md"), ("E713", "README.md")]
