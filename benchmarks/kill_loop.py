@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-INPUTS = ("corpus.toml", "LICENSE.md", "seeds", "annotations", "schema")
+INPUTS = ("corpus.toml", "LICENSE.md", "seeds", "annotations", "card", "schema")
 SUMS = "SHA256SUMS"
 EARLIER_VERSION = "0.0.1"
 

@@ -490,7 +490,7 @@ ENTRIES = (
           "`verify`: the file lists of SHA256SUMS and croissant.json differ (a file was added or removed)"),
     Entry("E762", INVALID, "not a file a release holds",
           "remove it, or restore the release from its tag: a release holds its card, datasheet, citation, "
-          "licence, croissant.json, manifest.json, SHA256SUMS and data/<config>/<split>-NNNNN-of-NNNNN.parquet",
+          "licence, croissant.json, manifest.json, SHA256SUMS, plots/<name>.svg and data/<config>/<split>-NNNNN-of-NNNNN.parquet",
           "`verify`: a release folder holds a file outside the release layout (even one its lists name)"),
     Entry("E763", INVALID, "the rows differ from manifest.json: {figure}",
           "the data was edited after release; restore it from its tag (or rebuild it)",

@@ -31,13 +31,16 @@ def md_inline(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", one_line(value))
 
 
-_TABLE_SPECIAL = re.compile(r"([\\`\[\]<>!|])")
+# in a generated table cell: what breaks the row or makes HTML, and the ``](`` / ``][`` / ``![``
+# that make a link or an image (a bracketed figure such as "[0.8, 0.9]" stays as it is)
+_TABLE_SPECIAL = re.compile(r"([\\`<>|]|\](?=[(\[])|!(?=\[))")
 
 
 def md_table_text(value: object) -> str:
     """Text in a generated table cell (quality tables): one line; backslashes, pipes,
-    code ticks, brackets, ``!`` and angle brackets escaped (no row break, link, image or
-    HTML); emphasis markers are left alone so a table may bold its own total row."""
+    code ticks and angle brackets escaped, and the brackets that would make a link or an
+    image (no row break, link, image or HTML); emphasis markers are left alone so a table
+    may bold its own total row."""
     return " ".join(_TABLE_SPECIAL.sub(r"\\\1", one_line(value)).split())
 
 

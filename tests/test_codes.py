@@ -342,15 +342,18 @@ def test_a_dask_task_that_fails_on_every_retry():
         def scheduler_info(self):
             return {"workers": {"a": {}, "b": {}}}
 
-        def submit(self, fn, texts, sha256, retries, pure):
-            submitted.append((texts, sha256, retries))
+        def submit(self, fn, task, args, sha256, retries, pure):
+            submitted.append((task, args, sha256, retries))
             return Failing()
+
+    def task(text, engine):  # never runs: the client's future fails
+        raise AssertionError("not called")
 
     executor = DaskExecutor(Client())
     executor._identity = SimpleNamespace(sha256="1111")
     with pytest.raises(CorpusError) as info:
-        list(executor.map([("t0", ["Ban Ki-moon visited Gaza."], "seeds/x.txt")]))
+        list(executor.run(task, [(("Ban Ki-moon visited Gaza.",), "seeds/x.txt")]))
     problem, = info.value.problems
     assert (problem.code, problem.file) == ("E904", "seeds/x.txt")
     assert "RuntimeError: worker has model files 0000, the build expects 1111" in problem.message
-    assert submitted == [(["Ban Ki-moon visited Gaza."], "1111", 3)]
+    assert submitted == [(task, ("Ban Ki-moon visited Gaza.",), "1111", 3)]

@@ -129,7 +129,8 @@ def test_planted_corpus_drop_and_group(planted: Path, ruler_nlp):
     sheet = (report.release / "DATASHEET.md").read_text()
     assert "32 were dropped as duplicates (32 exact, 0 near)" in sheet
     assert f"| {d['dropped'][0]['doc_id']} | {d['dropped'][0]['duplicate_of']} | exact | 1.0 |" in sheet
-    assert [w.code for w in report.result.warnings] == ["W130"]
+    # besides W130, only the authors' unanswered questions (this made-up project has no card/ answers)
+    assert [w.code for w in report.result.warnings if w.code != "W007"] == ["W130"]
 
 
 def test_planted_corpus_exact_error_stops_with_one_line_per_pair(planted: Path, ruler_nlp, tmp_path: Path):

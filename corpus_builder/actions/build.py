@@ -123,7 +123,8 @@ def check_project(config: BuildConfig) -> None:
                                 found="no such file", expected="the licence of the texts and annotations"))
     if not config.seeds.exists():
         problems.append(problem("E100", file=rel(config.seeds)))
-    if config.annotations.is_dir() and not (config.annotations / "annotators.json").is_file():
+    registry = config.annotations / "annotators.json"
+    if config.annotations.is_dir() and not registry.is_file() and not registry.is_symlink():  # a link: E424 later
         problems.append(problem("E407", file=rel(config.annotations / "annotators.json")))
     if problems:
         raise error(problems)

@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from spacy.displacy.render import DEFAULT_LABEL_COLORS
-
 from ..config import SPLITS
 from ..quality.evaluate import EvalDoc, evaluate
 from .prose import render_markup
@@ -27,6 +25,7 @@ FOLDER = "plots"
 BOOTSTRAP, SEED = 1000, 0  # as `corpus-builder evaluate` defaults
 SPLIT_COLORS = {"train": "#4e79a7", "validation": "#f28e2b", "test": "#59a14f"}
 OTHER_COLOR = "#bab0ac"
+LABEL_COLOR = "#76b7b2"  # one colour for every label's bar (no spaCy import: a cached rebuild never loads it)
 WIDTH, LEFT, RIGHT, TOP, ROW, GAP, BOTTOM = 680, 150, 90, 64, 18, 6, 46
 MAX_BINS = 12
 
@@ -114,7 +113,7 @@ def f1_by_label(reviewed: list[tuple[str, str, list, list]]) -> dict[str, Any] |
     rows = []
     for label, r in ev.scores["strict"].items():
         e = r.f1
-        color = SPLIT_COLORS["train"] if label in ("micro", "macro") else DEFAULT_LABEL_COLORS.get(label, OTHER_COLOR)
+        color = SPLIT_COLORS["train"] if label in ("micro", "macro") else LABEL_COLOR
         rows.append(Row(label, [{"x": LEFT, "w": _scale(e.value, 1.0), "color": color,
                                  "title": f"{label}: F1 {e.value:.3f} [{e.low:.3f}, {e.high:.3f}]"}],
                         note=f"{e.value:.2f}", whisker=(round(LEFT + _scale(e.low, 1.0), 2),

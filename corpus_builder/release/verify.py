@@ -67,8 +67,11 @@ CONFIGS = ("documents", "ner")
 _SHARD = re.compile(rf"data/({'|'.join(CONFIGS)})/({'|'.join(SPLITS)})-([0-9]{{5}})-of-([0-9]{{5}})\.parquet")
 
 
+_PLOT = re.compile(r"plots/[a-z0-9_]+\.svg")
+
+
 def known_file(name: str) -> bool:
-    if name in TOP_LEVEL:
+    if name in TOP_LEVEL or _PLOT.fullmatch(name):
         return True
     m = _SHARD.fullmatch(name)
     return m is not None and int(m.group(3)) < int(m.group(4))
