@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,8 +38,16 @@ KNOWN_3_0_0 = {
 }
 
 
+def _frozen(value):
+    if isinstance(value, dict):
+        return tuple(sorted((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
 def _found(report: rc.Report) -> set[tuple]:
-    return {(m.file, m.figure, m.published, m.actual) for m in report.mismatches}
+    return {(m.file, m.figure, _frozen(m.published), _frozen(m.actual)) for m in report.mismatches}
 
 
 def test_the_checker_imports_nothing_from_corpus_builder():
@@ -59,6 +68,12 @@ def test_the_checker_imports_nothing_from_corpus_builder():
 def test_the_committed_3_0_0_release_has_exactly_its_known_wrong_figures():
     report = rc.check(ROOT / "dist" / "3.0.0", ROOT / "seeds", ROOT / "annotations")
     assert _found(report) == KNOWN_3_0_0
+    # recomputed from the overlay files 3.0.0 was built from (its manifest's inputs): files added
+    # since (metadata-agent's) are left out, and each is named
+    recorded = {a["file"] for a in json.loads((ROOT / "dist" / "3.0.0" / "manifest.json").read_text())[
+        "inputs"]["annotations"]}
+    later = sorted(p.name for p in (ROOT / "annotations").glob("*.*.json") if p.name not in recorded)
+    assert later and all(any(name in n and "left out" in n for n in report.notes) for name in later)
     # every file is compared, on many figures each
     assert {f: n > 0 for f, n in report.checked.items()} == dict.fromkeys(
         ["README.md", "DATASHEET.md", "manifest.json", "croissant.json", "CITATION.cff"], True)
@@ -73,18 +88,70 @@ def test_a_fresh_build_passes_every_data_check(fresh_build, config):
     assert f["documents"] == len(list(config.seeds.iterdir())) and f["entities"] > 0
 
 
-def test_a_fresh_builds_figures_agree_except_the_known_template_defects(fresh_build, config):
-    report = rc.check(fresh_build.release, config.seeds, config.annotations)
-    known = {(file, figure) for file, figure, *_ in KNOWN_3_0_0}
-    assert {(m.file, m.figure) for m in report.mismatches} <= known, [str(m) for m in report.mismatches]
-    assert sum(report.checked.values()) > 500
-
-
-@pytest.mark.xfail(strict=True, reason="card/datasheet Manual total (issue #12) and croissant.json's stale "
-                                       "'partial review' figures: remove this mark once both are fixed")
 def test_a_fresh_builds_figures_all_agree(fresh_build, config):
     report = rc.check(fresh_build.release, config.seeds, config.annotations)
     assert report.ok, [str(m) for m in report.mismatches]
+    assert report.notes == []  # built from exactly the overlay files on disk
+    assert sum(report.checked.values()) > 600
+    # the new label table (Adjudication column) and the review wording are read, not skipped
+    for file in ("README.md", "DATASHEET.md"):
+        assert (file, "table Label/all: Model + Manual + Adjudication = Total") in report.figures
+        assert (file, "table Label/person/adjudication") in report.figures
+    assert ("manifest.json", "counts/entities_by_label/PERSON/adjudication") in report.figures
+
+
+# The same, on a copy of a fresh build (the wording and tables rendered since issue #12)
+FRESH_CHANGES = {
+    "card adjudication column": ("README.md", "| `PERSON` | 69 | 5 | 1 | 75 |", "| `PERSON` | 69 | 5 | 2 | 75 |",
+                                 "README.md: table Label/person/adjudication: published 2, recomputed 1"),
+    "datasheet row sum": ("DATASHEET.md", "| `PERSON` | 69 | 5 | 1 | 75 |", "| `PERSON` | 69 | 5 | 1 | 76 |",
+                          "DATASHEET.md: table Label/person: Model + Manual + Adjudication = Total: "
+                          "published 75, recomputed 76"),
+    "card review sentence": ("README.md", "46 added or changed by annotators and 1 decided",
+                             "45 added or changed by annotators and 1 decided",
+                             "README.md: text '293 kept as the model predicted them after review, 45 added or "
+                             "changed by annotators and 1 decided by adjudication': published (293, 45, 1), "
+                             "recomputed (293, 46, 1)"),
+    "croissant sources": ("croissant.json", "Of 340 entities, 293 are kept", "Of 340 entities, 294 are kept",
+                          "croissant.json: text 'Of 340 entities, 294 are kept as the model predicted them (source "
+                          "= model, each reviewed and accepted), 46 were added or changed by annotators (source = "
+                          "manual) and 1 decided by adjudication': published (340, 294, 46, 1), "
+                          "recomputed (340, 293, 46, 1)"),
+    "manifest adjudication": ("manifest.json", '"adjudication": 1,\n        "total": 75',
+                              '"adjudication": 0,\n        "total": 75',
+                              "manifest.json: counts/entities_by_label/PERSON/adjudication: published 0, recomputed 1"),
+    "datasheet set_metadata": ("DATASHEET.md", "(e.g. `event`) | 20 |", "(e.g. `event`) | 21 |",
+                               "DATASHEET.md: table Operation/set_metadata: published 21, recomputed 20"),
+}
+
+
+@pytest.mark.parametrize("change", sorted(FRESH_CHANGES))
+def test_one_changed_figure_of_a_fresh_build_is_named(change, fresh_build, tmp_path):
+    copy = Path(shutil.copytree(fresh_build.release, tmp_path / fresh_build.release.name))
+    assert _run(copy).returncode == 0  # unchanged: every figure agrees
+    file, old, new, message = FRESH_CHANGES[change]
+    _edit(copy / file, old, new)
+    out = _run(copy)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert f"MISMATCH {message}" in out.stdout, out.stdout
+
+
+def test_metadata_only_overlays_form_no_layer_and_unrecorded_files_are_left_out(tmp_path):
+    ops = [{"id": "1", "op": "accept", "start": 0, "end": 3, "quote": "Ban",
+            "expects": {"start": 0, "end": 3, "quote": "Ban", "label": "PERSON"}}]
+    meta = [{"id": "1", "op": "set_metadata", "field": "published", "value": "2014-07-21"}]
+    for who, o in (("a", ops), ("m", meta)):
+        (tmp_path / f"d.{who}.json").write_text(json.dumps(
+            {"doc_id": "d", "annotator": who, "scope": "partial", "text_sha256": "x", "ops": o}))
+    assert set(rc._annotator_layers(tmp_path)["d"]) == {"a"}
+    notes: list[str] = []
+    digest = rc.hashlib.sha256((tmp_path / "d.a.json").read_bytes()).hexdigest()
+    files = rc._overlay_files(tmp_path, {"d.a.json": digest}, notes)
+    assert [p.name for p, _ in files] == ["d.a.json"]
+    assert notes == ["overlay d.m.json is not among the release's inputs: left out"]
+    notes.clear()
+    assert len(rc._overlay_files(tmp_path, {"d.a.json": "0" * 64, "d.m.json": "0" * 64}, notes)) == 2
+    assert len(notes) == 2 and all("changed since the release" in n for n in notes)
 
 
 def _run(release: Path) -> subprocess.CompletedProcess:

@@ -99,6 +99,8 @@ def release_commit(top: Path, folder: Path) -> str | None:
     """The last commit that wrote the release folder (a release re-cut before it was
     published is written more than once): its code made these bytes."""
     path = Path(os.path.relpath(os.path.abspath(folder), top)).as_posix()
+    if path == ".." or path.startswith("../"):  # a copy outside the repository: no commit wrote it
+        return None
     out = _git(top, "log", "-1", "--format=%H", "--", path).decode().split()
     return out[0] if out else None
 
