@@ -250,7 +250,7 @@ def test_release_without_the_previous_release(project, tmp_path):
     git("commit", "-qm", "inputs", cwd=project)
     config = load_config(project).with_overrides(out=tmp_path / "empty-dist")
     problem, = raised(release, config, "minor").problems
-    assert problem.code == "E604" and problem.file.endswith("3.0.0")
+    assert problem.code == "E604" and problem.file.endswith(config.dataset.version)
 
 
 # --- E8xx: publish --------------------------------------------------------------------------

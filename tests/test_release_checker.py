@@ -46,6 +46,13 @@ def _frozen(value):
     return value
 
 
+@pytest.fixture
+def release_copy(tmp_path: Path) -> Path:
+    """A writable copy of dist/3.0.0: the figures the CHANGES below edit, and its known wrong ones, are 3.0.0's."""
+    import shutil
+    return Path(shutil.copytree(ROOT / "dist" / "3.0.0", tmp_path / "3.0.0"))
+
+
 def _found(report: rc.Report) -> set[tuple]:
     return {(m.file, m.figure, _frozen(m.published), _frozen(m.actual)) for m in report.mismatches}
 

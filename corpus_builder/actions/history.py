@@ -144,12 +144,14 @@ def compare(rebuilt: Path, folder: Path, commit: str | None = None) -> list[Prob
     return problems
 
 
-def rebuild_from_history(folder: Path, manifest: dict[str, Any], config: BuildConfig) -> list[Problem]:
+def rebuild_from_history(folder: Path, manifest: dict[str, Any], config: BuildConfig,
+                         differing: list[Problem] = ()) -> list[Problem]:  # type: ignore[assignment]
     """Rebuild ``folder`` at the commits holding its recorded inputs (up to MAX_TRIES):
-    none if one reproduces it byte for byte, else the last attempt's problems."""
+    none if one reproduces it byte for byte, else the last attempt's problems. When no
+    commit holds them, ``differing`` (the inputs that differ now) are the ones to restore."""
     top, commits = matching_commits(manifest, config)
     if not commits:
-        return [problem("E767", file=rel(folder / "manifest.json"), version=manifest["version"])]
+        return [problem("E767", file=rel(folder / "manifest.json"), version=manifest["version"]), *differing]
     problems: list[Problem] = []
     for n, commit in enumerate(candidates(top, folder, commits)):
         if n == MAX_TRIES:

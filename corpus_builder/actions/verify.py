@@ -24,9 +24,7 @@ def verify(folder: Path, config: BuildConfig | None = None, rebuild: bool = Fals
         return problems
     inputs = check_inputs(folder, config)
     if inputs:  # an older release: rebuild it at the commit that holds its inputs, with that code
-        problems = rebuild_from_history(folder, read_manifest(folder), config)
-        # no commit holds them: the inputs that differ now are the ones to restore
-        return problems + inputs if [p.code for p in problems] == ["E767"] else problems
+        return rebuild_from_history(folder, read_manifest(folder), config, differing=inputs)
     with tempfile.TemporaryDirectory() as tmp:
         try:
             report = build(config.with_overrides(out=Path(tmp)))

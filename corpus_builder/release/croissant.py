@@ -213,6 +213,7 @@ def _citation(folder: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
         "date_released": cit.get("date_released") or manifest.get("date_released"),
         "authors": list(cit.get("authors") or [{"name": "corpus-builder maintainers"}]),
         "license": cit.get("license") or "CC-BY-4.0",
+        "text_license": cit.get("text_license"),
         "abstract": cit.get("abstract") or "",
         "keywords": list(cit.get("keywords") or []),
         "repository_url": cit.get("repository_url") or None,
