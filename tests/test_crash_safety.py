@@ -124,11 +124,15 @@ def test_ctrl_c_during_a_release_rolls_it_back(tmp_path: Path):
     no staging folder, no journal, no new release; the next `release` runs."""
     project = kill_loop_module.release_project(ROOT, tmp_path / "p")
     toml = (project / "corpus.toml").read_bytes()
+    from corpus_builder.config import load_config
+    from corpus_builder.release.versions import bump
+    current = load_config(project).dataset.version
+    following = bump(current, "minor")
     (project / ".cache").mkdir(exist_ok=True)
     proc = subprocess.Popen([sys.executable, "-m", "corpus_builder", "release", "--bump", "minor"], cwd=project,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
-    staging = project / "dist" / ".tmp-release-3.1.0"
+    staging = project / "dist" / f".tmp-release-{following}"
     while not staging.exists() and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
     assert proc.poll() is None, "the release finished before it could be interrupted"
@@ -138,11 +142,11 @@ def test_ctrl_c_during_a_release_rolls_it_back(tmp_path: Path):
     assert stderr.strip().splitlines() == [
         "interrupted (Ctrl-C): the command stopped before finishing -> run it again"], stderr
     assert (project / "corpus.toml").read_bytes() == toml
-    assert sorted(p.name for p in (project / "dist").iterdir()) == [".lock", "3.0.0"]
+    assert sorted(p.name for p in (project / "dist").iterdir()) == [".lock", current]
     assert kill_loop_module.git(project, "status", "--porcelain") == ""
     result = cli("release", "--bump", "minor", cwd=project)
     assert result.returncode == 0, result.stderr
-    assert "## 3.1.0 (" in (project / "CHANGELOG.md").read_text("utf-8")
+    assert f"## {following} (" in (project / "CHANGELOG.md").read_text("utf-8")
 
 
 def test_two_releases_at_once_the_second_is_refused(tmp_path: Path):
