@@ -8,9 +8,14 @@ overlays is decided once, in :mod:`.offsets` (the unit) and :mod:`.diff` (the op
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from ..catalogue import problem
+from ..errors import Problem, rel
 
 if TYPE_CHECKING:
     from ..records import Entity
@@ -64,3 +69,26 @@ def tool_module(name: str) -> ModuleType:
     if name not in TOOLS:
         raise KeyError(name)
     return importlib.import_module(f"{__name__}.{name}")
+
+
+def jsonl_objects(path: Path, shape: str) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
+    """The objects of a JSON Lines export, each with its position ("line N"); an unreadable
+    file or a line that is no JSON object is E470 (``shape``: what the tool exports)."""
+    name = rel(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [problem("E470", file=name, error=str(exc)[:80], shape=shape)]
+    objects, problems = [], []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("not an object")
+        except ValueError as exc:
+            problems.append(problem("E470", file=name, position=f"line {n}", error=str(exc)[:80], shape=shape))
+            continue
+        objects.append((f"line {n}", obj))
+    return objects, problems

@@ -6,7 +6,6 @@ export repeats no span text, so the unit is checked by token boundaries."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 from ..catalogue import problem
 from ..errors import Problem, rel
 from ..io import json_text, jsonl_text
-from . import UTF16, TaskDoc, ToolDoc, ToolSpan
+from . import UTF16, TaskDoc, ToolDoc, ToolSpan, jsonl_objects
 from .offsets import utf16_offset
 
 SHAPE = "a doccano JSONL export (one object a line with text and label)"
@@ -43,22 +42,9 @@ def _spans(obj: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
 
 def read_export(path: Path) -> tuple[list[ToolDoc], list[Problem]]:
     name = rel(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [problem("E470", file=name, error=str(exc)[:80], shape=SHAPE)]
-    docs, problems = [], []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"line {n}"
-        try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict):
-                raise ValueError("not an object")
-        except ValueError as exc:
-            problems.append(problem("E470", file=name, position=where, error=str(exc)[:80], shape=SHAPE))
-            continue
+    objects, problems = jsonl_objects(path, SHAPE)
+    docs = []
+    for where, obj in objects:
         doc = ToolDoc(name, where, obj.get("doc_id"), obj.get("text"), obj.get("text_sha256"), obj.get("corpus"),
                       default_unit=UTF16)
         for j, (start, end, label) in enumerate(_spans(obj)):

@@ -5,7 +5,6 @@ points, and a file that holds UTF-16 offsets contradicts that claim."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 from ..catalogue import problem
 from ..errors import Problem, rel
 from ..io import jsonl_text
-from . import CODEPOINT, TaskDoc, ToolDoc, ToolSpan
+from . import CODEPOINT, TaskDoc, ToolDoc, ToolSpan, jsonl_objects
 
 SHAPE = "Prodigy JSONL (db-out): one task a line with text, spans and meta"
 
@@ -41,22 +40,9 @@ def write_tasks(docs: Sequence[TaskDoc], labels: Sequence[str], out: Path, corpu
 
 def read_export(path: Path) -> tuple[list[ToolDoc], list[Problem]]:
     name = rel(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [problem("E470", file=name, error=str(exc)[:80], shape=SHAPE)]
-    docs, problems = [], []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"line {n}"
-        try:
-            obj = json.loads(line)
-            if not isinstance(obj, dict):
-                raise ValueError("not an object")
-        except ValueError as exc:
-            problems.append(problem("E470", file=name, position=where, error=str(exc)[:80], shape=SHAPE))
-            continue
+    objects, problems = jsonl_objects(path, SHAPE)
+    docs = []
+    for where, obj in objects:
         meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
         doc = ToolDoc(name, where, meta.get("doc_id"), obj.get("text"), meta.get("text_sha256"), meta.get("corpus"),
                       unit=CODEPOINT, annotated=obj.get("answer", "accept") == "accept")
