@@ -111,7 +111,13 @@ class LocalExecutor:
             if failed:  # interrupted or broken: do not wait for queued tasks
                 for process in list(getattr(self.pool, "_processes", {}).values()):
                     process.terminate()
+            manager = getattr(self.pool, "_executor_manager_thread", None)
             self.pool.shutdown(wait=not failed, cancel_futures=True)
+            if manager is not None:
+                # Python 3.11's exit hook wakes the pool's manager thread without its lock:
+                # if that thread is still closing its pipe then, the exit prints a traceback
+                # (EBADF). The workers are gone, so it ends at once; bounded all the same.
+                manager.join(timeout=10)
             self.pool = None
 
 
