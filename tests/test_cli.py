@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,8 +178,6 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_nothing(project: Path):
     """SIGINT to a running build: exit 130 (so `build && publish` stops), one line, no
     traceback, no release and no staging folder."""
     import signal
-    import subprocess
-    import sys
     import time
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -207,8 +207,6 @@ def test_ctrl_c_on_a_multiprocess_build_exits_130_without_hanging(project: Path)
     (they die with the build), so the one line printed is ours."""
     import os
     import signal
-    import subprocess
-    import sys
     import time
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -234,3 +232,12 @@ def test_ctrl_c_on_a_multiprocess_build_exits_130_without_hanging(project: Path)
     assert stderr.strip().splitlines() == [
         "interrupted (Ctrl-C): the command stopped before finishing -> run it again"], stderr
     assert [p.name for p in out.iterdir() if p.name != ".lock"] == []
+
+
+def test_the_command_line_starts_without_spacy_datasets_or_dask():
+    """Every command pays for the libraries it uses, not for all of them: `--help`, `validate`
+    or a fully cached `build` start without spaCy (0.5 s), `datasets` (0.6 s) or Dask."""
+    heavy = ("spacy", "datasets", "dask", "distributed", "pandas", "torch", "cassis")
+    script = f"import sys, corpus_builder.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

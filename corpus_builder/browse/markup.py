@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from spacy.displacy.render import DEFAULT_LABEL_COLORS
-
 FALLBACK_COLOR = "#ddd"
 
 
 def color(label: str) -> str:
+    from spacy.displacy.render import DEFAULT_LABEL_COLORS  # spaCy only when a page is drawn
+
     return DEFAULT_LABEL_COLORS.get(label, FALLBACK_COLOR)
 
 

@@ -139,7 +139,7 @@ def dask_client(scheduler: str | None, workers: int, model: str, max_length: int
     cluster = None
     try:
         if scheduler:
-            client = Client(scheduler, timeout="30s")
+            client = Client(scheduler)  # waits distributed.comm.timeouts.connect (30 s unless configured)
         else:
             # the workers' statistical profiler samples every thread every 10 ms: CPU the
             # tasks need more on a small machine (an existing cluster keeps its own config)

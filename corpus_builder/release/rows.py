@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from typing import Any
-
-from datasets import ClassLabel, Features, List, Value
+from typing import TYPE_CHECKING, Any
 
 from ..records import Document
+
+if TYPE_CHECKING:
+    from datasets import Features
 
 
 DEFAULT_CONFIG = "ner"  # what `load_dataset(path)` gives without a config name: training-ready rows
@@ -41,6 +42,8 @@ def iob_names(labels: Sequence[str]) -> list[str]:
 
 
 def document_features(labels: Sequence[str]) -> Features:
+    from datasets import ClassLabel, Features, List, Value  # only writing and loading need it (0.6 s to import)
+
     string, int32 = Value("string"), Value("int32")
     return Features({
         "doc_id": string,
@@ -71,6 +74,8 @@ def document_features(labels: Sequence[str]) -> Features:
 
 
 def ner_features(labels: Sequence[str]) -> Features:
+    from datasets import ClassLabel, Features, List, Value
+
     int32 = Value("int32")
     return Features({
         "id": Value("string"),

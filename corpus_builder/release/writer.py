@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from datasets import Features
 
 from ..config import SPLITS
 from ..io import write_json
@@ -30,6 +29,8 @@ from .rows import DEFAULT_CONFIG, assemble, card_features, document_features, ne
 from .stats import ReleaseStats
 
 if TYPE_CHECKING:
+    from datasets import Features
+
     from ..config import BuildConfig
     from ..pipeline import PipelineResult
     from ..records import Document
