@@ -150,7 +150,8 @@ def iob_tags(tokens: Sequence[tuple[int, int]], doc: Document, labels: Sequence[
             continue
         i = bisect_left(starts, ent.start)
         j = bisect_right(starts, ent.end - 1)
-        if ent.start < lo or ent.end > hi or i >= len(tokens) or starts[i] != ent.start or tokens[j - 1][1] != ent.end:
+        # (an entity reaching outside the sentence fails these too: no token there starts or ends it)
+        if i >= len(tokens) or starts[i] != ent.start or tokens[j - 1][1] != ent.end:
             raise ValueError(f"{doc.doc_id}: entity {ent} does not align with the tokens of its sentence")
         tags[i] = names[f"B-{ent.label}"]
         for k in range(i + 1, j):
