@@ -1,7 +1,8 @@
 import pytest
 
-from corpus_builder.release.rows import iob_names, iob_tags, ner_rows
-from corpus_builder.records import Document, Entity
+from corpus_builder.release.rows import (assemble, card_features, document_features, document_row, iob_names, iob_tags,
+                                         ner_features, ner_rows)
+from corpus_builder.records import Document, Edit, Entity, OpRef
 
 LABELS = ["GPE", "PERSON"]
 
@@ -133,3 +134,98 @@ def test_ner_rows_of_sentences_ending_on_entities():
          "token_ends": [23, 25, 32, 39, 41],
          "ner_tags": [names.index(t) for t in ("B-GPE", "I-GPE", "O", "B-GPE", "I-GPE")]},
     ]
+
+
+# --- the documents row and both configs' features: the on-disk contract (docs/data-format.md) ----------
+
+def full_doc() -> Document:
+    d = make_doc()
+    d.raw_sha256, d.text_sha256 = "r" * 64, "t" * 64
+    d.edits = [Edit(5, 6, "", "whitespace")]
+    d.metadata = {"title": "A title", "published": "2014-07-20", "publisher": "Pub", "url": "https://x.test/a",
+                  "agencies": ["AFX"], "image_credits": [], "event": "ev-1"}
+    d.metadata_sources = {"title": "manual:maintainer-a:op-1", "published": "text:dateline"}
+    d.entities = [Entity(0, 11, "Ban Ki-moon", "PERSON", "manual",
+                         (OpRef("maintainer-a", "op-2", "a" * 64), OpRef("maintainer-b", "op-9", "b" * 64),
+                          OpRef("maintainer-a", "op-3", "a" * 64)), "Q1253"),
+                  Entity(20, 29, "Gaza City", "GPE")]
+    return d
+
+
+def test_a_documents_row_states_every_field():
+    row = document_row(full_doc(), LABELS, default_license="CC-BY-4.0", model="m 1.0")
+    assert row == {
+        "doc_id": "d", "title": "A title", "text": make_doc().text, "published": "2014-07-20",
+        "publisher": "Pub", "license": "CC-BY-4.0", "url": "https://x.test/a", "agencies": ["AFX"],
+        "image_credits": [], "event": "ev-1", "group": "ev-1", "source_file": "d.txt",
+        "raw_sha256": "r" * 64, "text_sha256": "t" * 64,
+        # sorted by field; the licence's source is the corpus default, since the document states none
+        "metadata_sources": [{"field": "license", "source": "default:corpus.toml"},
+                             {"field": "published", "source": "text:dateline"},
+                             {"field": "title", "source": "manual:maintainer-a:op-1"}],
+        "edits": [{"raw_start": 5, "raw_end": 6, "replacement": "", "rule": "whitespace"}],
+        "sentences": [{"start": 0, "end": 30}, {"start": 31, "end": 39}],
+        "entities": [
+            {"start": 0, "end": 11, "text": "Ban Ki-moon", "label": 1, "kb_id": "Q1253", "source": "manual",
+             "model": None, "annotators": "maintainer-a maintainer-b",
+             "op_ids": "maintainer-a/op-2 maintainer-b/op-9 maintainer-a/op-3",
+             "overlay_sha256": " ".join(["a" * 64, "b" * 64, "a" * 64])},
+            {"start": 20, "end": 29, "text": "Gaza City", "label": 0, "kb_id": None, "source": "model",
+             "model": "m 1.0", "annotators": None, "op_ids": None, "overlay_sha256": None},
+        ],
+    }
+    document_features(LABELS).encode_example(row)  # the row fits its features
+
+
+def test_a_documents_own_licence_wins_and_no_default_leaves_it_unstated():
+    d = full_doc()
+    d.metadata["license"] = "CC0-1.0"
+    row = document_row(d, LABELS, default_license="CC-BY-4.0")
+    assert row["license"] == "CC0-1.0" and {"field": "license", "source": "default:corpus.toml"} \
+        not in row["metadata_sources"]
+    d = full_doc()
+    row = document_row(d, LABELS)
+    assert row["license"] is None and [s["field"] for s in row["metadata_sources"]] == ["published", "title"]
+    assert [e["model"] for e in row["entities"]] == [None, None]  # no model named: none stated
+
+
+def test_assemble_gives_one_documents_row_and_one_ner_row_per_sentence():
+    d = full_doc()
+    rows = assemble(d, LABELS, "CC-BY-4.0", "m 1.0")
+    assert rows == {"documents": [document_row(d, LABELS, "CC-BY-4.0", "m 1.0")], "ner": ner_rows(d, LABELS)}
+    for row in rows["ner"]:
+        ner_features(LABELS).encode_example(row)
+
+
+def test_features_are_the_documented_schema():
+    docs, ner = document_features(LABELS), ner_features(LABELS)
+    assert list(docs) == ["doc_id", "title", "text", "published", "publisher", "license", "url", "agencies",
+                          "image_credits", "event", "group", "source_file", "raw_sha256", "text_sha256",
+                          "metadata_sources", "edits", "sentences", "entities"]
+    assert list(ner) == ["id", "doc_id", "sentence_index", "start", "end", "tokens", "token_starts",
+                         "token_ends", "ner_tags"]
+    schema = {f.name: str(f.type) for f in docs.arrow_schema} | {f"ner.{f.name}": str(f.type) for f in ner.arrow_schema}
+    assert schema == {
+        **{k: "string" for k in ("doc_id", "title", "text", "published", "publisher", "license", "url", "event",
+                                 "group", "source_file", "raw_sha256", "text_sha256")},
+        "agencies": "list<item: string>", "image_credits": "list<item: string>",
+        "metadata_sources": "list<item: struct<field: string, source: string>>",
+        "edits": "list<item: struct<raw_start: int32, raw_end: int32, replacement: string, rule: string>>",
+        "sentences": "list<item: struct<start: int32, end: int32>>",
+        "entities": "list<item: struct<start: int32, end: int32, text: string, label: int64, kb_id: string, "
+                    "source: string, model: string, annotators: string, op_ids: string, overlay_sha256: string>>",
+        "ner.id": "string", "ner.doc_id": "string", "ner.sentence_index": "int32", "ner.start": "int32",
+        "ner.end": "int32", "ner.tokens": "list<item: string>", "ner.token_starts": "list<item: int32>",
+        "ner.token_ends": "list<item: int32>", "ner.ner_tags": "list<item: int64>",
+    }
+    assert docs["entities"].feature["label"].names == LABELS
+    assert ner["ner_tags"].feature.names == iob_names(LABELS)
+
+
+def test_the_card_states_scalar_lists_as_sequence_and_lists_of_structs_as_list():
+    by_name = {e["name"]: e for e in card_features(document_features(LABELS))}
+    assert by_name["agencies"] == {"name": "agencies", "sequence": "string"}
+    assert "list" in by_name["edits"] and "sequence" not in by_name["edits"]
+    assert by_name["doc_id"] == {"name": "doc_id", "dtype": "string"}
+    tags = {e["name"]: e for e in card_features(ner_features(LABELS))}["ner_tags"]
+    assert tags == {"name": "ner_tags", "sequence": {"class_label": {"names": {str(i): n for i, n in enumerate(iob_names(LABELS))}}}}
