@@ -143,7 +143,7 @@ def full_doc() -> Document:
     d.raw_sha256, d.text_sha256 = "r" * 64, "t" * 64
     d.edits = [Edit(5, 6, "", "whitespace")]
     d.metadata = {"title": "A title", "published": "2014-07-20", "publisher": "Pub", "url": "https://x.test/a",
-                  "agencies": ["AFX"], "image_credits": [], "event": "ev-1"}
+                  "agencies": ["AFX"], "image_credits": ["Photo: A. Person"], "event": "ev-1"}
     d.metadata_sources = {"title": "manual:maintainer-a:op-1", "published": "text:dateline"}
     d.entities = [Entity(0, 11, "Ban Ki-moon", "PERSON", "manual",
                          (OpRef("maintainer-a", "op-2", "a" * 64), OpRef("maintainer-b", "op-9", "b" * 64),
@@ -157,7 +157,7 @@ def test_a_documents_row_states_every_field():
     assert row == {
         "doc_id": "d", "title": "A title", "text": make_doc().text, "published": "2014-07-20",
         "publisher": "Pub", "license": "CC-BY-4.0", "url": "https://x.test/a", "agencies": ["AFX"],
-        "image_credits": [], "event": "ev-1", "group": "ev-1", "source_file": "d.txt",
+        "image_credits": ["Photo: A. Person"], "event": "ev-1", "group": "ev-1", "source_file": "d.txt",
         "raw_sha256": "r" * 64, "text_sha256": "t" * 64,
         # sorted by field; the licence's source is the corpus default, since the document states none
         "metadata_sources": [{"field": "license", "source": "default:corpus.toml"},
