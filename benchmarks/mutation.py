@@ -62,7 +62,8 @@ EQUIVALENT_CHANGES: list[tuple[str, str]] = [
      "equivalent there, not on a non-UTF-8 locale"),
 ]
 
-COPY = ("corpus_builder", "tests", "schema", "seeds", "annotations", "corpus.toml", "LICENSE.md", "pyproject.toml")
+COPY = ("corpus_builder", "tests", "schema", "seeds", "annotations", "card", "corpus.toml", "LICENSE.md", "pyproject.toml",
+        "benchmarks")
 
 
 def prepare(group: str) -> Path:
@@ -74,9 +75,7 @@ def prepare(group: str) -> Path:
     for name in COPY:
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, work / name)
-    (work / "dist").mkdir()
-    release = _version()
-    shutil.copytree(ROOT / "dist" / release, work / "dist" / release)
+    shutil.copytree(ROOT / "dist", work / "dist")  # every release: some tests read older ones
     if (ROOT / ".cache" / "ner").is_dir():
         shutil.copytree(ROOT / ".cache" / "ner", work / ".cache" / "ner")
     config = "\n".join([
@@ -85,18 +84,12 @@ def prepare(group: str) -> Path:
         f"only_mutate = {json.dumps(modules)}",
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:xdist", "-x", "-q"]',
-        'also_copy = ["schema", "seeds", "annotations", "corpus.toml", "LICENSE.md", "dist", ".cache"]',
+        'also_copy = ["schema", "seeds", "annotations", "card", "corpus.toml", "LICENSE.md", "dist", ".cache", "benchmarks"]',
         "",
     ])
     with (work / "pyproject.toml").open("a", encoding="utf-8") as fh:
         fh.write(config)
     return work
-
-
-def _version() -> str:
-    import tomllib
-
-    return tomllib.loads((ROOT / "corpus.toml").read_text("utf-8"))["dataset"]["version"]
 
 
 def run(group: str, children: int) -> None:

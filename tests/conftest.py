@@ -31,6 +31,7 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 # `[Exxx]`/`[Wxxx]`. Each xdist worker sends its map to the controller, which merges them; a full run fails
 # when a catalogued code has no triggering test.
 import error_coverage  # noqa: E402
+from cli_server import WarmCLI  # noqa: E402
 
 from corpus_builder import errors as _errors  # noqa: E402
 
@@ -217,10 +218,25 @@ def project(tmp_path: Path) -> Path:
     return copy_project(tmp_path)
 
 
+_WARM: dict[tuple[str, ...], WarmCLI] = {}
+
+
+def warm_cli(args: tuple[str, ...] | list[str], cwd: Path, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """The real command line in a process of its own, forked from a warm server
+    (tests/cli_server.py: the imports are done once per pytest worker)."""
+    runner = _WARM.setdefault(prefix, WarmCLI(prefix))
+    result = runner.run(args, cwd)
+    _scan(result.stdout, result.stderr)
+    return result
+
+
 def cli(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    """The real command line in a subprocess."""
+    """The real command line in a process of its own (a cold start when ``env`` changes
+    the environment: libraries read some of it when imported)."""
+    if env is None:
+        return warm_cli(args, cwd)
     return subprocess.run([sys.executable, "-m", "corpus_builder", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**os.environ, **(env or {})})
+                          env={**os.environ, **env})
 
 
 def tree_digest(folder: Path) -> str:

@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import AGENCIES, ROOT, copy_project, write_overlay  # noqa: E402
+from conftest import AGENCIES, ROOT, copy_project, warm_cli, write_overlay  # noqa: E402
 
 from corpus_builder.records import Document  # noqa: E402
 from corpus_builder.stages.normalize import Normalizer  # noqa: E402
@@ -584,9 +584,8 @@ CASES = [
 
 def run_cli(project: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess:
     # root reads any file: drop the capabilities that let it, so permissions apply as for a user
-    prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
-    return subprocess.run([*prefix, sys.executable, "-m", "corpus_builder", *args], cwd=project,
-                          capture_output=True, text=True, timeout=300)
+    prefix = ("setpriv", "--bounding-set", "-dac_override,-dac_read_search") if os.geteuid() == 0 else ()
+    return warm_cli(args, project, prefix)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
