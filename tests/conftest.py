@@ -82,8 +82,9 @@ subprocess.Popen.communicate = _recording_communicate
 
 # --- ordering: the longest tests first, so that xdist's workers do not end waiting on one ---------------
 # (`slow` orders, it never deselects: every test runs in every full run)
-SLOW = ("test_crash_safety.py", "test_properties.py", "test_bad_inputs.py", "test_distributed.py",
-        "test_training.py", "test_loading.py", "test_evaluate.py", "test_codes.py", "test_cli.py")
+SLOW = ("test_crash_safety.py", "test_streaming.py", "test_labelstudio.py", "test_distributed.py",
+        "test_training.py", "test_properties.py", "test_bad_inputs.py", "test_loading.py", "test_versions.py",
+        "test_cache.py", "test_evaluate.py", "test_codes.py", "test_cli.py")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -94,7 +95,8 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     for item in items:
         if item.path.name in SLOW:
             item.add_marker(pytest.mark.slow)
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable: file order kept otherwise
+    order = {name: i for i, name in enumerate(SLOW)}  # the longest first; stable: file order kept otherwise
+    items.sort(key=lambda item: order.get(item.path.name, len(SLOW)))
 
 
 @pytest.hookimpl(hookwrapper=True)
