@@ -1,3 +1,5 @@
+import unicodedata
+from importlib.metadata import version
 from pathlib import Path
 
 import ftfy
@@ -5,17 +7,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus_builder.records import Document
-from corpus_builder.errors import CorpusError
 from conftest import AGENCIES
 from corpus_builder.cache import Store
-from corpus_builder.io import sha256_text
+from corpus_builder.errors import CorpusError
+from corpus_builder.io import sha256_text, source_sha256
+from corpus_builder.records import Document, Edit
+from corpus_builder.stages import normalize as normalize_module
 from corpus_builder.stages.normalize import Normalizer, fingerprint
-from corpus_builder.records import Edit
+from corpus_builder.text import edits as edits_module, rules as rules_module
 from corpus_builder.text.edits import EditableText, OffsetMap, apply_edits, raw_offsets
-from corpus_builder.text.rules import (_PRINTABLE_ASCII, FTFY_CONFIG, _diff_spans, _whole_line, agency_credit_line,
-                                       agency_patterns, copyright_footer, extract_agencies, extract_title,
-                                       html_markup, image_credit, paragraph_breaks, whitespace, RULES)
+from corpus_builder.text.rules import (RULES, _PRINTABLE_ASCII, FTFY_CONFIG, _diff_spans, _whole_line,
+                                       agency_credit_line, agency_patterns, copyright_footer, extract_agencies,
+                                       extract_title, html_markup, image_credit, paragraph_breaks, whitespace)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -404,6 +407,19 @@ def test_stats_add_up_over_documents():
         n.normalize(Document(str(i), f"{i}.txt", "", raw))
     assert n.stats.edits["whitespace"] == 3 and n.stats.documents["whitespace"] == 2
     assert n.stats.edits["line_endings"] == 2 and n.stats.documents["line_endings"] == 2
+    n.stats.dropped["E103"] += 1
+    assert n.stats.summary() == {"kept": 2, "dropped_E103": 1, "edits_line_endings": 2, "edits_paragraph_breaks": 2,
+                                 "edits_whitespace": 3}
+
+
+def test_fingerprint_names_everything_the_output_depends_on():
+    """The normalize cache's key: this stage's, the rules' and the edit algebra's code, ftfy's
+    version, Python's Unicode tables and the corpus's agencies (a set: order and repeats don't count)."""
+    assert fingerprint(("AP", "AFP", "AP")) == {
+        "normalize": source_sha256(normalize_module.__file__), "rules": source_sha256(rules_module.__file__),
+        "edits": source_sha256(edits_module.__file__), "ftfy": version("ftfy"),
+        "unicodedata": unicodedata.unidata_version, "agencies": sha256_text("AFP\nAP")}
+    assert fingerprint(()) != fingerprint(("AP",))
 
 
 def test_cache_stores_the_result_and_a_hit_skips_normalization(tmp_path, monkeypatch):
