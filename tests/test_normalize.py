@@ -449,3 +449,14 @@ def test_cache_is_only_for_the_default_rules_and_known_raw_text(tmp_path):
     Normalizer(rules=RULES[:1], cache=store).normalize(Document("a", "a.txt", "raw-sha", "x  y"))
     Normalizer(cache=store).normalize(Document("b", "b.txt", "", "x  y"))  # no raw checksum: no key
     assert store.counts["writes"] == 0 and not any(tmp_path.iterdir())
+
+
+def test_an_earlier_deletion_at_an_edge_stays_an_edit_of_its_own():
+    at_start = EditableText("abcdef")
+    at_start.apply([(2, 3, "")], "drop")     # abdef
+    at_start.apply([(2, 4, "X")], "swap")    # starts where the deletion was
+    assert at_start.text == "abXf" and edits_of(at_start) == [(2, 3, "", "drop"), (3, 5, "X", "swap")]
+    at_end = EditableText("abcdef")
+    at_end.apply([(3, 4, "")], "drop")       # abcef
+    at_end.apply([(1, 3, "X")], "swap")      # ends where the deletion was
+    assert at_end.text == "aXef" and edits_of(at_end) == [(1, 3, "X", "swap"), (3, 4, "", "drop")]
