@@ -415,3 +415,14 @@ def test_metadata_ops_contradicting_across_overlays():
     assert "'a1' in a.json" in problems[0].message
     assert doc.metadata == {"event": "war", "title": "T"}
     assert doc.metadata_sources == {"event": "manual:c:c1", "title": "manual:d:d1"}
+
+
+@pytest.mark.parametrize("start, end", [(10, 5), (5, 5), (-1, 3), (60, len(CITY) + 1)])
+def test_span_outside_the_text_is_e413_with_its_numbers(start, end):
+    [p] = checked(one_op("add", start, end, "x", op_id="r"))
+    assert (p.code, p.file, p.position, p.op_id) == ("E413", "city.ann.json", "/ops/r/start", "r")
+    assert f"[{start}, {end})" in p.message and f"(length {len(CITY)})" in p.message
+
+
+def test_a_span_ending_the_text_is_inside_it():
+    assert checked(one_op("add", len(CITY) - 5, len(CITY) - 1, "Gaza")) == []
