@@ -80,6 +80,16 @@ EQUIVALENT: dict[str, str] = {
     "corpus_builder.text.edits.xǁOffsetMapǁ_point__mutmut_13":
         "an end point equal to a segment's start is first matched by the non-empty segment ending there (the "
         "first non-empty segment starts at 0, and an end of 0 is an empty span, mapped before _point's end call)",
+    # overlays group (annotation/check.py, annotation/apply.py)
+    **{f"corpus_builder.annotation.check.x__check_expects__mutmut_{n}":
+       "the default of a missing `expects` start/end is never used: schema/overlay.schema.json requires start, "
+       "end, quote and label in `expects`, and every op _check_expects sees (accept/remove/relabel/resize) "
+       "requires `expects`" for n in (5, 7, 10, 11, 13, 15, 18, 19)},
+    "corpus_builder.annotation.apply.x_apply_metadata__mutmut_8":
+        "only set_metadata ops have a field, and the schema requires it there, so `or` and `and` skip the same ops",
+    "corpus_builder.annotation.check.x__token_hint__mutmut_26":
+        "the last token ends the normalized text (no trailing blanks) and E413 has refused end > length, so "
+        "j <= len(tokens) - 1 already and min(j, len + 1) == min(j, len - 1)",
     # edits group: the rules (text/rules.py)
     **{f"corpus_builder.text.rules.x__whole_line__mutmut_{n}":
        "callers pass whole lines: start > 0 means text[start - 1] is a newline, and a line that starts at 0 and "
