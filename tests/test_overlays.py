@@ -426,3 +426,39 @@ def test_span_outside_the_text_is_e413_with_its_numbers(start, end):
 
 def test_a_span_ending_the_text_is_inside_it():
     assert checked(one_op("add", len(CITY) - 5, len(CITY), "Gaza.")) == []  # end == length is allowed
+
+
+def test_apply_ops_every_kind_in_full():
+    model = [Entity(0, 11, "Ban Ki-moon", "PERSON"), Entity(20, 24, "Gaza", "GPE"), Entity(64, 68, "Gaza", "GPE")]
+    ops = [
+        one_op("accept", 0, 11, "Ban Ki-moon", None, expects=BAN, op_id="acc"),
+        one_op("remove", 64, 68, "Gaza", None, expects={"start": 64, "end": 68, "quote": "Gaza", "label": "GPE"},
+               op_id="rm"),
+        one_op("resize", 20, 29, "Gaza City", None, expects={"start": 20, "end": 24, "quote": "Gaza", "label": "GPE"},
+               op_id="rs"),
+        one_op("add", 33, 40, "Tuesday", "DATE", op_id="add"),
+    ]
+    entities, problems = apply_ops(CITY, model, ops)
+    assert problems == []
+    assert [(e.start, e.end, e.text, e.label, e.source, [r.op_id for r in e.refs]) for e in entities] == [
+        (0, 11, "Ban Ki-moon", "PERSON", "model", ["acc"]),
+        (20, 29, "Gaza City", "GPE", "manual", ["rs"]),
+        (33, 40, "Tuesday", "DATE", "manual", ["add"]),
+    ]
+
+
+def test_apply_ops_conflicts_in_full():
+    first = one_op("add", 20, 29, "Gaza City", "GPE", op_id="a1")
+    second = one_op("add", 20, 29, "Gaza City", "PERSON", op_id="a2")
+    entities, problems = apply_ops(CITY, [], [first, second])
+    assert [(e.span, e.label) for e in entities] == [((20, 29), "GPE")]
+    assert full(problems) == [("E420", "city.ann.json", "/ops/a2", "a2", "PERSON", "GPE")]
+    assert "contradicts op 'a1' in city.ann.json" in problems[0].message
+    removed = one_op("remove", 0, 11, "Ban Ki-moon", None, expects=BAN, op_id="rm")
+    moved = one_op("resize", 0, 3, "Ban", None, expects=BAN, op_id="rs")  # the old span is already removed: fine
+    entities, problems = apply_ops(CITY, [Entity(0, 11, "Ban Ki-moon", "PERSON")], [removed, moved])
+    assert problems == [] and [(e.span, e.label) for e in entities] == [((0, 3), "PERSON")]
+    overlap = one_op("add", 4, 29, CITY[4:29], "GPE", op_id="x")
+    entities, problems = apply_ops(CITY, [Entity(0, 11, "Ban Ki-moon", "PERSON")], [overlap])
+    assert full(problems) == [("E421", "city.ann.json", "/ops/x", "x", None, None)]
+    assert "GPE 'Ki-moon flew to Gaza City' [4, 29) and PERSON 'Ban Ki-moon' [0, 11)" in problems[0].message
