@@ -90,6 +90,8 @@ EQUIVALENT: dict[str, str] = {
     "corpus_builder.annotation.check.x__token_hint__mutmut_26":
         "the last token ends the normalized text (no trailing blanks) and E413 has refused end > length, so "
         "j <= len(tokens) - 1 already and min(j, len + 1) == min(j, len - 1)",
+    "corpus_builder.stages.normalize.x_fingerprint__mutmut_14":
+        "distribution names are matched case-insensitively: version('FTFY') is version('ftfy')",
     # edits group: the rules (text/rules.py)
     **{f"corpus_builder.text.rules.x__whole_line__mutmut_{n}":
        "callers pass whole lines: start > 0 means text[start - 1] is a newline, and a line that starts at 0 and "

@@ -256,8 +256,8 @@ def test_offset_map_copied_replaced_and_end_points():
     edits = [Edit(2, 4, "XY", "r"), Edit(5, 6, "", "r")]  # published "abXYcef"
     m = OffsetMap(len(raw), edits)
     assert apply_edits(raw, edits) == "abXYcef" and m.published_length == 7
-    assert m.to_raw(0, 2) == (0, 2)        # copied, before the first edit
-    assert m.to_raw(5, 7) == (6, 8)        # copied, after the last edit
+    assert m.to_raw(0, 2) == (0, 2) and m.to_raw(1, 2) == (1, 2)  # copied, before the first edit
+    assert m.to_raw(5, 7) == (6, 8) and m.to_raw(5, 6) == (6, 7)  # copied, after the last edit
     assert m.to_raw(3, 3) == (2, 2)        # an empty span inside a replacement stays empty
     assert m.to_raw(3, 4) == (2, 4)        # a boundary inside a replacement goes to its edges
     assert m.to_raw(7, 7) == (8, 8)        # the end of the text
@@ -293,6 +293,8 @@ def test_diff_spans_beyond_the_limit_is_one_replacement():
     big = "ab" * 5_001                       # 10,002 characters after "a" is trimmed: 10,001 > limit
     assert _diff_spans("a" + big, "a" + "Xa", 3) == [(4, 4 + len(big), "Xa")]
     assert _diff_spans("Xa", big, 3) == [(3, 5, big)]
+    # common ends are trimmed before the limit applies: one replacement of the middle only
+    assert _diff_spans("a" + big + "YZ", "a" + "Xa" + "YZ", 0) == [(1, 1 + len(big), "Xa")]
     at_limit = "b" + "ab" * 4_999 + "b"    # exactly 10,000 characters: still diffed character by character
     assert len(at_limit) == 10_000
     assert len(_diff_spans(at_limit, "Xa", 0)) > 1
