@@ -462,3 +462,13 @@ def test_apply_ops_conflicts_in_full():
     entities, problems = apply_ops(CITY, [Entity(0, 11, "Ban Ki-moon", "PERSON")], [overlap])
     assert full(problems) == [("E421", "city.ann.json", "/ops/x", "x", None, None)]
     assert "GPE 'Ki-moon flew to Gaza City' [4, 29) and PERSON 'Ban Ki-moon' [0, 11)" in problems[0].message
+
+
+def test_removed_quote_does_not_stop_the_check_and_resize_must_align():
+    doc = city_doc()
+    doc.raw_text = CITY + "\n- AFP"
+    doc.edits = [Edit(len(CITY), len(CITY) + 6, "", "agency_credit_line")]
+    ops = [one_op("add", 0, 3, "AFP", op_id="a"), one_op("add", 20, 29, "Gaza City", "CITY", op_id="b")]
+    assert [(p.code, p.op_id) for p in checked(*ops, doc=doc)] == [("E418", "a"), ("E412", "b")]
+    resize = one_op("resize", 1, 11, "an Ki-moon", None, expects=BAN, op_id="r")
+    assert full(checked(resize)) == [("E415", "city.ann.json", "/ops/r/start", "r", "an Ki-moon", "Ban Ki-moon")]
