@@ -92,6 +92,11 @@ EQUIVALENT: dict[str, str] = {
         "j <= len(tokens) - 1 already and min(j, len + 1) == min(j, len - 1)",
     "corpus_builder.stages.normalize.x_fingerprint__mutmut_14":
         "distribution names are matched case-insensitively: version('FTFY') is version('ftfy')",
+    "corpus_builder.annotation.check.x_check_overlay__mutmut_151":
+        "_check_expects takes the document but never reads it (it works on the model's entities and the labels)",
+    "corpus_builder.annotation.apply.x_apply_ops__mutmut_48":
+        "a resize op always has `expects` (schema/overlay.schema.json requires it), so the fallback to the op's "
+        "own span is never taken",
     # edits group: the rules (text/rules.py)
     **{f"corpus_builder.text.rules.x__whole_line__mutmut_{n}":
        "callers pass whole lines: start > 0 means text[start - 1] is a newline, and a line that starts at 0 and "

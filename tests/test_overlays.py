@@ -472,3 +472,39 @@ def test_removed_quote_does_not_stop_the_check_and_resize_must_align():
     assert [(p.code, p.op_id) for p in checked(*ops, doc=doc)] == [("E418", "a"), ("E412", "b")]
     resize = one_op("resize", 1, 11, "an Ki-moon", None, expects=BAN, op_id="r")
     assert full(checked(resize)) == [("E415", "city.ann.json", "/ops/r/start", "r", "an Ki-moon", "Ban Ki-moon")]
+
+
+def test_redundant_add_is_a_warning():
+    assert full(checked(one_op("add", 0, 11, "Ban Ki-moon", "PERSON", op_id="d"))) == [
+        ("W417", "city.ann.json", "/ops/d", "d", None, None)]
+
+
+def test_resize_of_a_span_another_op_decided_is_e420_and_later_ops_still_apply():
+    relabel = one_op("relabel", 0, 11, "Ban Ki-moon", "GPE", expects=BAN, op_id="rl")
+    resize = one_op("resize", 0, 3, "Ban", None, expects=BAN, op_id="rs")
+    add = one_op("add", 20, 29, "Gaza City", "GPE", op_id="ad")
+    entities, problems = apply_ops(CITY, [Entity(0, 11, "Ban Ki-moon", "PERSON")], [relabel, resize, add])
+    assert [(e.span, e.label, e.source) for e in entities] == [((0, 11), "GPE", "manual"), ((20, 29), "GPE", "manual")]
+    assert full(problems) == [("E420", "city.ann.json", "/ops/rs", "rs", "None", "GPE")]
+
+
+def test_overlap_blames_the_manual_entity_else_the_later_one():
+    manual_first = one_op("add", 0, 11, "Ban Ki-moon", "PERSON", op_id="m")
+    entities, problems = apply_ops(CITY, [Entity(4, 11, "Ki-moon", "PERSON")], [manual_first])
+    assert full(problems) == [("E421", "city.ann.json", "/ops/m", "m", None, None)]
+    assert problems[0].message.startswith("entities overlap: PERSON 'Ban Ki-moon' [0, 11) and PERSON 'Ki-moon'")
+    # two model entities (no op made either): the later one, located nowhere
+    entities, problems = apply_ops(CITY, [Entity(0, 11, "Ban Ki-moon", "PERSON"), Entity(4, 11, "Ki-moon", "PERSON")], [])
+    assert full(problems) == [("E421", None, None, None, None, None)]
+    assert problems[0].message.startswith("entities overlap: PERSON 'Ki-moon' [4, 11) and PERSON 'Ban Ki-moon' [0, 11)")
+
+
+def test_a_contradicting_metadata_op_does_not_stop_the_overlay():
+    ops = (Op("x1", "set_metadata", "b.json", "/ops/0", "b", field="event", value="talks"),
+           Op("x2", "set_metadata", "b.json", "/ops/1", "b", field="title", value="T"))
+    first = Overlay("a.json", "0" * 64, "city", "a", sha256_text(CITY), "partial",
+                    (Op("a1", "set_metadata", "a.json", "/ops/0", "a", field="event", value="war"),))
+    doc = city_doc()
+    problems = apply_metadata(doc, [Overlay("b.json", "0" * 64, "city", "b", sha256_text(CITY), "partial", ops), first])
+    assert [(p.code, p.op_id) for p in problems] == [("E420", "x1")]
+    assert doc.metadata == {"event": "war", "title": "T"}
