@@ -508,3 +508,9 @@ def test_a_contradicting_metadata_op_does_not_stop_the_overlay():
     problems = apply_metadata(doc, [Overlay("b.json", "0" * 64, "city", "b", sha256_text(CITY), "partial", ops), first])
     assert [(p.code, p.op_id) for p in problems] == [("E420", "x1")]
     assert doc.metadata == {"event": "war", "title": "T"}
+
+
+def test_overlap_is_located_at_the_culprit_op_not_another_of_its_annotator():
+    ops = [one_op("add", 20, 29, "Gaza City", "GPE", op_id="g"), one_op("add", 0, 11, "Ban Ki-moon", "PERSON", op_id="m")]
+    _, problems = apply_ops(CITY, [Entity(4, 11, "Ki-moon", "PERSON")], ops)
+    assert full(problems) == [("E421", "city.ann.json", "/ops/m", "m", None, None)]
