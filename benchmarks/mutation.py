@@ -54,6 +54,70 @@ EQUIVALENT: dict[str, str] = {
        "iob_tags reads only to build that map) iob_tags builds the same map itself" for n in (7, 8, 12)},
     "corpus_builder.release.verify.x_check_contents__mutmut_216":
         "`current = None` -> `current = \"\"`: the IOB2 decoder only tests `current` for truth, and both are false",
+    # edits group: the edit algebra (text/edits.py)
+    "corpus_builder.text.edits.xǁEditableTextǁapply__mutmut_8":
+        "an empty insertion kept by the first filter is dropped by the second (current[s:s] == ''), and merging it "
+        "into a neighbouring deletion changes no deletion's extent",
+    "corpus_builder.text.edits.xǁEditableTextǁ__init____mutmut_4":
+        "an empty raw text then has one empty verbatim piece: no characters, never covered, never an insertion "
+        "anchor (raw_pos is 0 either way) and never an edit",
+    **{f"corpus_builder.text.edits.xǁEditableTextǁ_split_at__mutmut_{n}":
+       "splitting at a piece's own start or end only adds an empty verbatim piece: never covered at an edit's "
+       "edges, absorbed without effect inside one, skipped as an insertion anchor, never an edit" for n in (5, 6)},
+    "corpus_builder.text.edits.xǁEditableTextǁ_replace__mutmut_21":
+        "the clause `ps == pe and s < ps < e` is implied by `ps < e and pe > s`; restricting it to ps != pe "
+        "changes nothing",
+    **{f"corpus_builder.text.edits.xǁEditableTextǁ_replace__mutmut_{n}":
+       "when the last covered piece ends at or before e, the suffix slice starts at or past its end and is '' "
+       "anyway" for n in (71, 84)},
+    "corpus_builder.text.edits.xǁEditableTextǁ_replace__mutmut_76":
+        "the suffix is only taken from a covered piece that starts before e, so e - start >= 1 and max(1, ...) "
+        "== max(0, ...)",
+    **{f"corpus_builder.text.edits.xǁOffsetMapǁ__init____mutmut_{n}":
+       "adds only an empty copied segment (nothing on either side), which _point skips and which ends where "
+       "the previous segment ends" for n in (4, 19)},
+    "corpus_builder.text.edits.xǁOffsetMapǁ_map__mutmut_15": "is_end=None is tested for truth only, like False",
+    "corpus_builder.text.edits.xǁOffsetMapǁ_point__mutmut_13":
+        "an end point equal to a segment's start is first matched by the non-empty segment ending there (the "
+        "first non-empty segment starts at 0, and an end of 0 is an empty span, mapped before _point's end call)",
+    # overlays group (annotation/check.py, annotation/apply.py)
+    **{f"corpus_builder.annotation.check.x__check_expects__mutmut_{n}":
+       "the default of a missing `expects` start/end is never used: schema/overlay.schema.json requires start, "
+       "end, quote and label in `expects`, and every op _check_expects sees (accept/remove/relabel/resize) "
+       "requires `expects`" for n in (5, 7, 10, 11, 13, 15, 18, 19)},
+    "corpus_builder.annotation.apply.x_apply_metadata__mutmut_8":
+        "only set_metadata ops have a field, and the schema requires it there, so `or` and `and` skip the same ops",
+    "corpus_builder.annotation.check.x__token_hint__mutmut_26":
+        "the last token ends the normalized text (no trailing blanks) and E413 has refused end > length, so "
+        "j <= len(tokens) - 1 already and min(j, len + 1) == min(j, len - 1)",
+    "corpus_builder.stages.normalize.x_fingerprint__mutmut_14":
+        "distribution names are matched case-insensitively: version('FTFY') is version('ftfy')",
+    "corpus_builder.annotation.check.x_check_overlay__mutmut_151":
+        "_check_expects takes the document but never reads it (it works on the model's entities and the labels)",
+    "corpus_builder.annotation.apply.x_apply_ops__mutmut_48":
+        "a resize op always has `expects` (schema/overlay.schema.json requires it), so the fallback to the op's "
+        "own span is never taken",
+    # edits group: the rules (text/rules.py)
+    **{f"corpus_builder.text.rules.x__whole_line__mutmut_{n}":
+       "callers pass whole lines: start > 0 means text[start - 1] is a newline, and a line that starts at 0 and "
+       "ends the text holds no newline" for n in (7, 8)},
+    "corpus_builder.text.rules.x__diff_spans__mutmut_44":
+        "difflib tests autojunk for truth only: None is False",
+    "corpus_builder.text.rules.x_copyright_footer__mutmut_14":
+        "the pattern is matched with re.I: `(C)`/`COPYRIGHT` match what `(c)`/`copyright` match",
+    "corpus_builder.text.rules.x_duplicate_line__mutmut_2":
+        "blank lines are skipped, so a line compared with previous is never '': '' and None both never match",
+    "corpus_builder.text.rules.x_extract_agencies__mutmut_3":
+        "agency_patterns sets all its patterns or none, so `or` and `and` agree",
+    **{f"corpus_builder.text.rules.x_{f}__mutmut_2": "_per_line's rule never reads meta" for f in ("fix_unicode", "unicode_nfc")},
+    "corpus_builder.text.rules.x_fix_unicode__mutmut_7":
+        "the printable-ASCII fast path only skips ftfy where ftfy returns the line unchanged (tests/test_normalize.py "
+        "test_ftfy_leaves_printable_ascii_alone_which_the_fast_path_relies_on checks that)",
+    "corpus_builder.text.rules.x_html_markup__mutmut_12":
+        "no tag or entity can start where a dropped script/style/noscript/comment starts ('<script' etc. are not "
+        "tags of _HTML_TAG, entities start with '&')",
+    "corpus_builder.text.rules.x_line_endings__mutmut_7": "regex escapes are case-insensitive: \\x0B is \\x0b",
+    "corpus_builder.text.rules.x_whitespace__mutmut_8": "regex escapes are case-insensitive: \\u00A0 is \\u00a0",
 }
 EQUIVALENT_CHANGES: list[tuple[str, str]] = [
     (r'\("utf-8"\)[^`]*` -> `.*\("UTF-8"\)', "codec names are case-insensitive: 'UTF-8' is 'utf-8'"),

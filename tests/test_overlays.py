@@ -289,3 +289,228 @@ def test_overlap_is_one_shared_character_and_touching_is_not(first, second, over
         spans = sorted({first, second})
         assert [(e.start, e.end) for e in entities] == spans
         assert all(e.text == text[e.start:e.end] for e in entities)
+
+
+# --- each problem in full: code, place, op, what was found and what was expected -------------------------
+
+from corpus_builder.annotation.apply import apply_metadata  # noqa: E402
+from corpus_builder.annotation.check import op_status  # noqa: E402
+from corpus_builder.records import Edit  # noqa: E402
+
+LABELS = ("GPE", "PERSON")
+BAN = {"start": 0, "end": 11, "quote": "Ban Ki-moon", "label": "PERSON"}
+
+
+def full(problems) -> list[tuple]:
+    return [(p.code, p.file, p.position, p.op_id, p.found, p.expected) for p in problems]
+
+
+def city_overlay(*ops: Op, scope: str = "partial", text_sha256: str = sha256_text(CITY)) -> Overlay:
+    return Overlay("city.ann.json", "0" * 64, "city", "ann", text_sha256, scope, tuple(ops))
+
+
+def checked(*ops: Op, doc: Document | None = None) -> list:
+    return check_overlay(city_overlay(*ops), doc or city_doc(), LABELS)
+
+
+def test_unknown_document_and_changed_text_are_located():
+    ov = city_overlay(text_sha256="f" * 64)
+    assert full(check_overlay(ov, None, LABELS)) == [("E410", "city.ann.json", "/doc_id", None, "city", None)]
+    assert full(check_overlay(ov, city_doc(), LABELS)) == [
+        ("E411", "city.ann.json", "/text_sha256", None, "f" * 64, sha256_text(CITY))]
+
+
+def test_metadata_ops_are_skipped_and_later_ops_still_checked():
+    meta = Op("m", "set_metadata", "city.ann.json", "/ops/0", "ann", field="event", value="x")
+    bad = one_op("add", 20, 29, "Gaza City", "CITY", op_id="a")
+    assert full(checked(meta, bad)) == [("E412", "city.ann.json", "/ops/a/label", "a", "CITY", "GPE | PERSON")]
+
+
+def test_token_hint_is_the_whole_tokens_around_the_span():
+    def hint(start: int, end: int) -> str:
+        [p] = checked(one_op("add", start, end, CITY[start:end], "PERSON"))
+        assert (p.code, p.position, p.found) == ("E415", "/ops/op-1/start", CITY[start:end])
+        return p.expected
+    assert hint(1, 6) == "Ban Ki-moon"          # inside the first token
+    assert hint(3, 11) == "Ban Ki-moon"         # from the space before a token
+    assert hint(21, 27) == "Gaza City"          # inside a token in the middle
+    assert hint(len(CITY) - 4, len(CITY)) == "Gaza."  # up to the end of the text
+
+
+def test_removed_boilerplate_is_e418_with_the_rule_and_a_changed_quote_e414():
+    doc = city_doc()
+    doc.raw_text = CITY + "\n- AFP"
+    doc.edits = [Edit(len(CITY), len(CITY) + 6, "", "agency_credit_line")]
+    [p] = checked(one_op("add", 0, 3, "AFP", op_id="a"), doc=doc)
+    assert (p.code, p.position, p.op_id, p.found, p.expected) == ("E418", "/ops/a/quote", "a", "Ban", "AFP")
+    assert "agency_credit_line" in p.message
+    doc.raw_text, doc.edits = "Ban  Ki-moon" + CITY[11:], [Edit(3, 5, " ", "whitespace")]  # changed, not removed
+    [p] = checked(one_op("add", 0, 3, "Ban ", op_id="a"), doc=doc)
+    assert (p.code, p.found, p.expected) == ("E414", "Ban", "Ban ")
+
+
+def test_expects_problems_in_full():
+    doc = city_doc()
+    elsewhere = one_op("accept", 20, 29, "Gaza City", None, expects=BAN, op_id="a")
+    [e416] = checked(elsewhere, doc=doc)  # the model entity it names is there: not stale
+    assert (e416.code, e416.position, e416.found, e416.expected) == ("E416", "/ops/a/expects", "[0, 11]", "[20, 29]")
+    assert "[0, 11]" in e416.message and "accept" in e416.hint
+    relabelled = one_op("remove", 0, 11, "Ban Ki-moon", None, expects={**BAN, "label": "GPE"}, op_id="s")
+    [e417] = checked(relabelled, doc=doc)
+    assert (e417.code, e417.position, e417.op_id, e417.found, e417.expected) == (
+        "E417", "/ops/s/expects", "s", "PERSON 'Ban Ki-moon'", "GPE 'Ban Ki-moon'")
+    assert "[0, 11]" in e417.message
+    unknown = one_op("remove", 0, 11, "Ban Ki-moon", None, expects={**BAN, "label": "PEOPLE"}, op_id="b")
+    assert full(checked(unknown, doc=doc))[0] == (
+        "E412", "city.ann.json", "/ops/b/expects/label", "b", "PEOPLE", "GPE | PERSON")
+    nothing = one_op("remove", 20, 29, "Gaza City", None,
+                     expects={"start": 20, "end": 29, "quote": "Gaza City", "label": "GPE"}, op_id="c")
+    doc.model_entities.append(Entity(20, 24, "Gaza", "GPE"))  # the model predicts something else there now
+    [p] = checked(nothing, doc=doc)
+    assert (p.code, p.found, p.expected) == ("E417", "no entity", "GPE 'Gaza City'")
+    assert "[20, 29]" in p.message
+
+
+def test_redundant_review_is_a_warning_not_an_error():
+    doc = city_doc()
+    gaza = {"start": 20, "end": 29, "quote": "Gaza City", "label": "PERSON"}
+    doc.model_entities.append(Entity(20, 29, "Gaza City", "GPE"))  # the model now gives what the op makes
+    ops = [one_op("relabel", 20, 29, "Gaza City", "GPE", expects=gaza, op_id="r")]
+    assert full(checked(*ops, doc=doc)) == [("W417", "city.ann.json", "/ops/r", "r", None, None)]
+
+
+def test_complete_scope_names_the_unreviewed_entity_at_scope():
+    ov = city_overlay(scope="complete")
+    [p] = check_overlay(ov, city_doc(), LABELS)
+    assert (p.code, p.file, p.position) == ("E422", "city.ann.json", "/scope")
+    assert "PERSON 'Ban Ki-moon' [0, 11)" in p.message
+
+
+def test_op_status_touching_is_not_overlapping():
+    op = one_op("remove", 4, 8, "x", None, expects={"start": 4, "end": 8, "quote": "x", "label": "ORG"})
+    assert op_status(op, [Entity(0, 4, "x", "GPE"), Entity(8, 12, "x", "GPE")]) == "redundant"
+    assert op_status(op, [Entity(7, 12, "x", "GPE")]) == "stale"
+    # an accept whose span is not its `expects`: judged on `expects` only
+    accept = one_op("accept", 20, 29, "Gaza City", None, expects={**BAN, "label": "GPE"})
+    assert op_status(accept, [Entity(20, 29, "Gaza City", "GPE")]) == "stale"
+
+
+def test_ordered_ops_follow_kind_then_file():
+    def ov(file: str, *ops: Op) -> Overlay:
+        return Overlay(file, "0" * 64, "city", "ann", sha256_text(CITY), "partial", ops)
+    a = ov("a.json", one_op("add", 0, 3, "Ban", op_id="a-add"), one_op("remove", 0, 3, "Ban", op_id="a-rm"))
+    b = ov("b.json", one_op("add", 4, 6, "Ki", op_id="b-add"), one_op("remove", 4, 6, "Ki", op_id="b-rm"),
+           Op("m", "set_metadata", "b.json", "/ops/2", "ann", field="event", value="x"))
+    assert [op.id for op in ordered_ops([b, a])] == ["a-rm", "b-rm", "a-add", "b-add"]
+
+
+def test_metadata_ops_contradicting_across_overlays():
+    def setter(file: str, op_id: str, field: str, value: str) -> Overlay:
+        op = Op(op_id, "set_metadata", file, f"/ops/{op_id}", file[0], field=field, value=value)
+        return Overlay(file, "0" * 64, "city", file[0], sha256_text(CITY), "partial", (op,))
+    doc = city_doc()
+    problems = apply_metadata(doc, [setter("b.json", "b1", "event", "talks"), setter("a.json", "a1", "event", "war"),
+                                    setter("c.json", "c1", "event", "war"), setter("d.json", "d1", "title", "T")])
+    assert full(problems) == [("E420", "b.json", "/ops/b1/value", "b1", "talks", "war")]
+    assert "'a1' in a.json" in problems[0].message
+    assert doc.metadata == {"event": "war", "title": "T"}
+    assert doc.metadata_sources == {"event": "manual:c:c1", "title": "manual:d:d1"}
+
+
+@pytest.mark.parametrize("start, end", [(10, 5), (5, 5), (-1, 3), (60, len(CITY) + 1)])
+def test_span_outside_the_text_is_e413_with_its_numbers(start, end):
+    [p] = checked(one_op("add", start, end, "x", op_id="r"))
+    assert (p.code, p.file, p.position, p.op_id) == ("E413", "city.ann.json", "/ops/r/start", "r")
+    assert f"[{start}, {end})" in p.message and f"(length {len(CITY)})" in p.message
+
+
+def test_a_span_ending_the_text_is_inside_it():
+    assert checked(one_op("add", len(CITY) - 5, len(CITY), "Gaza.")) == []  # end == length is allowed
+
+
+def test_apply_ops_every_kind_in_full():
+    model = [Entity(0, 11, "Ban Ki-moon", "PERSON"), Entity(20, 24, "Gaza", "GPE"), Entity(64, 68, "Gaza", "GPE")]
+    ops = [
+        one_op("accept", 0, 11, "Ban Ki-moon", None, expects=BAN, op_id="acc"),
+        one_op("remove", 64, 68, "Gaza", None, expects={"start": 64, "end": 68, "quote": "Gaza", "label": "GPE"},
+               op_id="rm"),
+        one_op("resize", 20, 29, "Gaza City", None, expects={"start": 20, "end": 24, "quote": "Gaza", "label": "GPE"},
+               op_id="rs"),
+        one_op("add", 33, 40, "Tuesday", "DATE", op_id="add"),
+    ]
+    entities, problems = apply_ops(CITY, model, ops)
+    assert problems == []
+    assert [(e.start, e.end, e.text, e.label, e.source, [r.op_id for r in e.refs]) for e in entities] == [
+        (0, 11, "Ban Ki-moon", "PERSON", "model", ["acc"]),
+        (20, 29, "Gaza City", "GPE", "manual", ["rs"]),
+        (33, 40, "Tuesday", "DATE", "manual", ["add"]),
+    ]
+
+
+def test_apply_ops_conflicts_in_full():
+    first = one_op("add", 20, 29, "Gaza City", "GPE", op_id="a1")
+    second = one_op("add", 20, 29, "Gaza City", "PERSON", op_id="a2")
+    entities, problems = apply_ops(CITY, [], [first, second])
+    assert [(e.span, e.label) for e in entities] == [((20, 29), "GPE")]
+    assert full(problems) == [("E420", "city.ann.json", "/ops/a2", "a2", "PERSON", "GPE")]
+    assert "contradicts op 'a1' in city.ann.json" in problems[0].message
+    removed = one_op("remove", 0, 11, "Ban Ki-moon", None, expects=BAN, op_id="rm")
+    moved = one_op("resize", 0, 3, "Ban", None, expects=BAN, op_id="rs")  # the old span is already removed: fine
+    entities, problems = apply_ops(CITY, [Entity(0, 11, "Ban Ki-moon", "PERSON")], [removed, moved])
+    assert problems == [] and [(e.span, e.label) for e in entities] == [((0, 3), "PERSON")]
+    overlap = one_op("add", 4, 29, CITY[4:29], "GPE", op_id="x")
+    entities, problems = apply_ops(CITY, [Entity(0, 11, "Ban Ki-moon", "PERSON")], [overlap])
+    assert full(problems) == [("E421", "city.ann.json", "/ops/x", "x", None, None)]
+    assert "GPE 'Ki-moon flew to Gaza City' [4, 29) and PERSON 'Ban Ki-moon' [0, 11)" in problems[0].message
+
+
+def test_removed_quote_does_not_stop_the_check_and_resize_must_align():
+    doc = city_doc()
+    doc.raw_text = CITY + "\n- AFP"
+    doc.edits = [Edit(len(CITY), len(CITY) + 6, "", "agency_credit_line")]
+    ops = [one_op("add", 0, 3, "AFP", op_id="a"), one_op("add", 20, 29, "Gaza City", "CITY", op_id="b")]
+    assert [(p.code, p.op_id) for p in checked(*ops, doc=doc)] == [("E418", "a"), ("E412", "b")]
+    resize = one_op("resize", 1, 11, "an Ki-moon", None, expects=BAN, op_id="r")
+    assert full(checked(resize)) == [("E415", "city.ann.json", "/ops/r/start", "r", "an Ki-moon", "Ban Ki-moon")]
+
+
+def test_redundant_add_is_a_warning():
+    assert full(checked(one_op("add", 0, 11, "Ban Ki-moon", "PERSON", op_id="d"))) == [
+        ("W417", "city.ann.json", "/ops/d", "d", None, None)]
+
+
+def test_resize_of_a_span_another_op_decided_is_e420_and_later_ops_still_apply():
+    relabel = one_op("relabel", 0, 11, "Ban Ki-moon", "GPE", expects=BAN, op_id="rl")
+    resize = one_op("resize", 0, 3, "Ban", None, expects=BAN, op_id="rs")
+    add = one_op("add", 20, 29, "Gaza City", "GPE", op_id="ad")
+    entities, problems = apply_ops(CITY, [Entity(0, 11, "Ban Ki-moon", "PERSON")], [relabel, resize, add])
+    assert [(e.span, e.label, e.source) for e in entities] == [((0, 11), "GPE", "manual"), ((20, 29), "GPE", "manual")]
+    assert full(problems) == [("E420", "city.ann.json", "/ops/rs", "rs", "None", "GPE")]
+
+
+def test_overlap_blames_the_manual_entity_else_the_later_one():
+    manual_first = one_op("add", 0, 11, "Ban Ki-moon", "PERSON", op_id="m")
+    entities, problems = apply_ops(CITY, [Entity(4, 11, "Ki-moon", "PERSON")], [manual_first])
+    assert full(problems) == [("E421", "city.ann.json", "/ops/m", "m", None, None)]
+    assert problems[0].message.startswith("entities overlap: PERSON 'Ban Ki-moon' [0, 11) and PERSON 'Ki-moon'")
+    # two model entities (no op made either): the later one, located nowhere
+    entities, problems = apply_ops(CITY, [Entity(0, 11, "Ban Ki-moon", "PERSON"), Entity(4, 11, "Ki-moon", "PERSON")], [])
+    assert full(problems) == [("E421", None, None, None, None, None)]
+    assert problems[0].message.startswith("entities overlap: PERSON 'Ki-moon' [4, 11) and PERSON 'Ban Ki-moon' [0, 11)")
+
+
+def test_a_contradicting_metadata_op_does_not_stop_the_overlay():
+    ops = (Op("x1", "set_metadata", "b.json", "/ops/0", "b", field="event", value="talks"),
+           Op("x2", "set_metadata", "b.json", "/ops/1", "b", field="title", value="T"))
+    first = Overlay("a.json", "0" * 64, "city", "a", sha256_text(CITY), "partial",
+                    (Op("a1", "set_metadata", "a.json", "/ops/0", "a", field="event", value="war"),))
+    doc = city_doc()
+    problems = apply_metadata(doc, [Overlay("b.json", "0" * 64, "city", "b", sha256_text(CITY), "partial", ops), first])
+    assert [(p.code, p.op_id) for p in problems] == [("E420", "x1")]
+    assert doc.metadata == {"event": "war", "title": "T"}
+
+
+def test_overlap_is_located_at_the_culprit_op_not_another_of_its_annotator():
+    ops = [one_op("add", 20, 29, "Gaza City", "GPE", op_id="g"), one_op("add", 0, 11, "Ban Ki-moon", "PERSON", op_id="m")]
+    _, problems = apply_ops(CITY, [Entity(4, 11, "Ki-moon", "PERSON")], ops)
+    assert full(problems) == [("E421", "city.ann.json", "/ops/m", "m", None, None)]
