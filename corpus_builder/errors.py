@@ -10,6 +10,10 @@ Codes, their texts and exit classes live in :mod:`corpus_builder.catalogue`, who
 from __future__ import annotations
 
 import os
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
@@ -83,3 +87,24 @@ def rel(path: Path | str) -> str:
         return str(p.relative_to(os.path.abspath(Path.cwd())))
     except ValueError:
         return str(path)
+
+
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """A Ctrl-C while a library is imported is raised when the import ends, never lost.
+    Some libraries wrap imports in a bare ``except:`` (dill and multiprocess, which
+    `datasets` imports, do): a KeyboardInterrupt there is swallowed, and the command ran
+    on to exit 0. Only in the main thread with Python's own handler (pool workers ignore
+    Ctrl-C, and keep doing so)."""
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield
+        return
+    held: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if held:
+            raise KeyboardInterrupt

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..cache import Store
 from ..catalogue import error
+from ..errors import interrupts_held
 from ..io import sha256_bytes, source_sha256
 
 if TYPE_CHECKING:  # spaCy is imported when a model is loaded: a fully cached build never needs it
@@ -142,10 +143,12 @@ def _needed_components(nlp: Language) -> tuple[list[str], str]:
 
 def load_pipeline(model: str) -> tuple[Language, ModelIdentity]:
     """Load ``model`` (a package name or path) and restrict it to what the build needs."""
-    import spacy
+    with interrupts_held():  # spaCy and the model import many libraries
+        import spacy
 
     try:
-        nlp = spacy.load(model)
+        with interrupts_held():
+            nlp = spacy.load(model)
     except Exception as exc:  # missing, or files that do not load (corrupt, wrong version): all the user's to fix
         raise error("E300", model=model, error_type=type(exc).__name__,
                     error=(str(exc).splitlines() or [""])[0]) from None

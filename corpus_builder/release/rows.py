@@ -13,6 +13,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..errors import interrupts_held
 from ..records import Document
 
 if TYPE_CHECKING:
@@ -42,7 +43,8 @@ def iob_names(labels: Sequence[str]) -> list[str]:
 
 
 def document_features(labels: Sequence[str]) -> Features:
-    from datasets import ClassLabel, Features, List, Value  # only writing and loading need it (0.6 s to import)
+    with interrupts_held():  # only writing and loading need `datasets` (0.6 s to import)
+        from datasets import ClassLabel, Features, List, Value
 
     string, int32 = Value("string"), Value("int32")
     return Features({
@@ -74,7 +76,8 @@ def document_features(labels: Sequence[str]) -> Features:
 
 
 def ner_features(labels: Sequence[str]) -> Features:
-    from datasets import ClassLabel, Features, List, Value
+    with interrupts_held():
+        from datasets import ClassLabel, Features, List, Value
 
     int32 = Value("int32")
     return Features({
