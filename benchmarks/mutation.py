@@ -160,8 +160,14 @@ def run(group: str, children: int) -> None:
     work = prepare(group)
     env = {**os.environ, "PROPERTY_EXAMPLES": os.environ.get("PROPERTY_EXAMPLES", "100"),
            "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "PYTHONPATH": ""}
-    subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children)], cwd=work, env=env,
-                   stdout=subprocess.DEVNULL)
+    log = work / "mutmut.log"
+    with log.open("wb") as fh:
+        done = subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", str(children)], cwd=work,
+                              env=env, stdout=fh, stderr=subprocess.STDOUT)
+    if done.returncode != 0:  # e.g. the selected tests failed before any mutant ran: say so, never a silent 0%
+        tail = log.read_text("utf-8", "replace").replace("\r", "\n").splitlines()[-15:]
+        print(f"mutmut run of group {group} failed (exit {done.returncode}); last lines of {log}:", *tail,
+              sep="\n", file=sys.stderr)
 
 
 STATUS = {1: "killed", 3: "killed", 0: "survived", 36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout",
