@@ -132,15 +132,19 @@ FRESH_CHANGES = {
 }
 
 
+def _assert_named(release: Path, file: str, old: str, new: str, message: str) -> None:
+    """Change one figure of ``release``: the checker fails and names the file, the figure and both values."""
+    _edit(release / file, old, new)
+    out = _run(release)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert f"MISMATCH {message}" in out.stdout, out.stdout
+
+
 @pytest.mark.parametrize("change", sorted(FRESH_CHANGES))
 def test_one_changed_figure_of_a_fresh_build_is_named(change, fresh_build, tmp_path):
     copy = Path(shutil.copytree(fresh_build.release, tmp_path / fresh_build.release.name))
     assert _run(copy).returncode == 0  # unchanged: every figure agrees
-    file, old, new, message = FRESH_CHANGES[change]
-    _edit(copy / file, old, new)
-    out = _run(copy)
-    assert out.returncode == 1, out.stdout + out.stderr
-    assert f"MISMATCH {message}" in out.stdout, out.stdout
+    _assert_named(copy, *FRESH_CHANGES[change])
 
 
 def test_metadata_only_overlays_form_no_layer_and_unrecorded_files_are_left_out(tmp_path):
@@ -203,11 +207,7 @@ CHANGES = {
 
 @pytest.mark.parametrize("change", sorted(CHANGES))
 def test_one_changed_figure_is_named_with_file_figure_and_both_values(change, release_copy):
-    file, old, new, message = CHANGES[change]
-    _edit(release_copy / file, old, new)
-    out = _run(release_copy)
-    assert out.returncode == 1, out.stdout + out.stderr
-    assert f"MISMATCH {message}" in out.stdout, out.stdout
+    _assert_named(release_copy, *CHANGES[change])
 
 
 def test_an_unchanged_copy_reports_only_the_known_figures(release_copy):
