@@ -16,9 +16,11 @@ neither spaCy nor the model (``ner.model_identity``).
 
 Entries are msgpack (fast to decode: a rebuild reads one per document) behind a
 header holding the key and the sha256 of the body. They are written to a
-temporary file, flushed and renamed, so an interrupted build or two builds at once
-can never leave a half-written entry; an entry that fails its checksum is ignored
-and rewritten.
+temporary file and renamed, so an interrupted build or two builds at once can
+never leave a half-written entry. They are not flushed to disk one by one (an
+fsync per entry made a cold build with a cache 20% slower than one without): a
+killed process cannot tear an entry, and what power loss tears fails its checksum,
+is ignored and rewritten.
 """
 
 from __future__ import annotations
@@ -41,10 +43,8 @@ SUFFIX = ".bin"
 class Store:
     """Content-addressed, checksummed, atomically written entries in ``folder``."""
 
-    def __init__(self, folder: Path, salt: dict[str, Any], durable: bool = True):
-        """``durable=False``: entries are not flushed to disk one by one (see :func:`atomic_write`)."""
+    def __init__(self, folder: Path, salt: dict[str, Any]):
         self.folder = Path(folder)
-        self.durable = durable
         self.salt = sha256_bytes(json.dumps({"format": FORMAT, **salt}, sort_keys=True).encode())
         self.counts: Counter[str] = Counter()
 
@@ -71,9 +71,56 @@ class Store:
     def put(self, key: str, payload: Any) -> None:
         path = self.path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        body = _Packer(use_bin_type=True).pack(payload)
-        atomic_write(path, MAGIC + bytes.fromhex(key) + hashlib.sha256(body).digest() + body, self.durable)
+        _write_entry(path, key, payload)
         self.counts["writes"] += 1
+
+    def flush(self) -> None:
+        """Entries are written as they are put."""
+
+
+class ShardScratch(Store):
+    """One shard's entries in one file of a build's scratch folder: a build without a
+    cache keeps each shard's normalized documents there between its two tasks (a file
+    per document costs about as much as normalizing again). Entries are held until
+    :meth:`flush`, which writes only while the folder exists (a task that outlives
+    its build writes nothing)."""
+
+    def __init__(self, folder: Path, shard: object, salt: dict[str, Any]):
+        super().__init__(folder, salt)
+        self.file_key = super().key(repr(shard))
+        self.entries: dict[str, Any] | None = None
+
+    def get(self, key: str) -> Any | None:
+        if self.entries is None:
+            self.entries = {}
+            try:
+                data = self.path(self.file_key).read_bytes()
+                self.entries = _unpackb(_check(data, self.file_key), raw=False, use_list=True)
+            except FileNotFoundError:
+                pass
+            except Exception:  # see Store.get
+                self.counts["corrupt"] += 1
+        found = self.entries.get(key)
+        self.counts["misses" if found is None else "hits"] += 1
+        return found
+
+    def put(self, key: str, payload: Any) -> None:
+        if self.entries is None:
+            self.entries = {}
+        self.entries[key] = payload
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}{SUFFIX}"
+
+    def flush(self) -> None:
+        if self.entries and self.folder.is_dir():
+            _write_entry(self.path(self.file_key), self.file_key, self.entries)
+            self.counts["writes"] += 1
+
+
+def _write_entry(path: Path, key: str, payload: Any) -> None:
+    body = _Packer(use_bin_type=True).pack(payload)
+    atomic_write(path, MAGIC + bytes.fromhex(key) + hashlib.sha256(body).digest() + body, durable=False)
 
 
 def _check(data: bytes, key: str) -> bytes:

@@ -16,8 +16,9 @@ import gc
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from itertools import repeat
+from pathlib import Path
 from typing import Any
 
 from .annotation.adjudication import FOLDER, Adjudication, load_adjudications
@@ -136,8 +137,13 @@ class Pipeline:
         for doc, _ in self.results():
             yield doc
 
-    def results(self) -> Iterator[tuple[Document, dict[str, list[dict[str, Any]]] | None]]:
-        """Every kept document in input order, with its release rows when ``rows``."""
+    def results(self, scratch: Path | None = None
+                ) -> Iterator[tuple[Document, dict[str, list[dict[str, Any]]] | None]]:
+        """Every kept document in input order, with its release rows when ``rows``.
+        ``scratch``: a folder the tasks may use for this build's normalized texts (when
+        there is no cache), so they are normalized once."""
+        if scratch is not None:
+            self.context = replace(self.context, scratch=scratch)
         gc.freeze()  # what is loaded so far stays out of the collector's passes
         try:
             shards = self.ingest.shards(tasks.SHARD_DOCS)

@@ -7,8 +7,8 @@ records each, in input order) and runs two tasks per shard:
 1. :func:`fingerprints`: read and normalize the shard, return one small
    :class:`~corpus_builder.stages.dedup.Fingerprint` per document (dedup must see every
    document; the client merges them into a plan);
-2. :func:`annotate`: read and normalize the shard again (from the normalize cache when
-   there is one), leave out what the plan drops, run NER, overlays and splits, and
+2. :func:`annotate`: read and normalize the shard again (from the normalize cache, or
+   the build's scratch folder without one), leave out what the plan drops, run NER, overlays and splits, and
    assemble the release rows. The client only collects results in shard order and
    writes them.
 
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from .annotation.adjudication import Adjudication
 from .annotation.overlay import Overlay
-from .cache import NERCache, Store
+from .cache import NERCache, ShardScratch, Store
 from .errors import Problem
 from .records import Document
 from .release.rows import assemble
@@ -64,6 +64,7 @@ class Context:
     text_license: str | None = None
     model_ref: str | None = None
     rows: bool = True  # assemble release rows (a build) or keep whole documents (``run``)
+    scratch: Path | None = None  # without a cache: a folder for this build's normalized texts (see _readers)
 
 
 @dataclass
@@ -80,14 +81,16 @@ class Fingerprints:
 def fingerprints(shard: Shard, ctx: Context, engine: Engine | None = None) -> Fingerprints:
     """Task 1: read and normalize a shard; a fingerprint per document (no model needed)."""
     start = time.perf_counter()
-    ingest, normalizer = _readers(ctx)
-    store = Store(ctx.cache / "dedup", dedup_stage.fingerprint(), durable=False) if ctx.cache is not None else None
+    ingest, normalizer, normalized = _readers(ctx, shard)
+    store = Store(ctx.cache / "dedup", dedup_stage.fingerprint()) if ctx.cache is not None else None
     found = []
     for doc in normalizer(ingest(shard)):
         event = ctx.events.get((doc.doc_id, doc.text_sha256))
         if event:
             doc.metadata["event"] = event
         found.append(document_fingerprint(doc, store))
+    if normalized is not None:
+        normalized.flush()
     return Fingerprints(found, ingest.stats, normalizer.stats,
                         {"ingest": ingest.problems, "normalize": normalizer.problems}, time.perf_counter() - start)
 
@@ -123,7 +126,7 @@ class Annotated:
 def annotate(work: Work, ctx: Context, engine: Engine) -> Annotated:
     """Task 2: a shard to release rows (normalize, NER, overlays, splits, assemble)."""
     times: dict[str, float] = {}
-    ingest, normalizer = _readers(ctx)
+    ingest, normalizer, _ = _readers(ctx, work.shard)
     ner = NER(engine, NERCache(ctx.cache, ctx.ner_salt) if ctx.cache is not None and ctx.ner_salt else None,
               ctx.max_length)
     overlays = Overlays(work.overlays, ctx.labels, work.adjudications, ctx.label_map)
@@ -149,9 +152,14 @@ def annotate(work: Work, ctx: Context, engine: Engine) -> Annotated:
                       "overlays": overlays.problems}, own)
 
 
-def _readers(ctx: Context) -> tuple[Ingest, Normalizer]:
-    cache = Store(ctx.cache / "normalized", normalize_stage.fingerprint(ctx.agencies)) if ctx.cache is not None else None
-    return Ingest(ctx.seeds, ctx.seed_file_bytes), Normalizer(cache=cache, agencies=ctx.agencies)
+def _readers(ctx: Context, shard: Shard) -> tuple[Ingest, Normalizer, Store | None]:
+    """Both tasks normalize every document: the second reads what the first kept, in the
+    cache or, without one, in the build's scratch folder (when this worker sees it: one
+    on another machine normalizes again)."""
+    salt = normalize_stage.fingerprint(ctx.agencies)
+    cache = (Store(ctx.cache / "normalized", salt) if ctx.cache is not None else
+             ShardScratch(ctx.scratch, shard, salt) if ctx.scratch is not None and ctx.scratch.is_dir() else None)
+    return Ingest(ctx.seeds, ctx.seed_file_bytes), Normalizer(cache=cache, agencies=ctx.agencies), cache
 
 
 def _grouped(docs: Iterable[Document], groups: Mapping[str, str]) -> Iterator[Document]:

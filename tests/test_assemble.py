@@ -1,7 +1,7 @@
 import pytest
 
-from corpus_builder.release.rows import (assemble, card_features, document_features, document_row, iob_names, iob_tags,
-                                         ner_features, ner_rows)
+from corpus_builder.release.rows import (assemble, card_features, config_schemas, document_features, document_row,
+                                         iob_names, iob_tags, ner_features, ner_rows)
 from corpus_builder.records import Document, Edit, Entity, OpRef
 
 LABELS = ["GPE", "PERSON"]
@@ -229,3 +229,19 @@ def test_the_card_states_scalar_lists_as_sequence_and_lists_of_structs_as_list()
     assert by_name["doc_id"] == {"name": "doc_id", "dtype": "string"}
     tags = {e["name"]: e for e in card_features(ner_features(LABELS))}["ner_tags"]
     assert tags == {"name": "ner_tags", "sequence": {"class_label": {"names": {str(i): n for i, n in enumerate(iob_names(LABELS))}}}}
+
+
+def test_cached_schemas_are_the_features_own(tmp_path):
+    """What the release writer reads from ``<cache>/features`` is what the features give:
+    the Arrow schema with its `datasets` metadata, and the card's statement of them."""
+    features = {"documents": document_features(LABELS), "ner": ner_features(LABELS)}
+    written = config_schemas(LABELS, tmp_path)
+    assert len(list((tmp_path / "features").rglob("*.bin"))) == 1
+    read = config_schemas(LABELS, tmp_path)
+    other = config_schemas(["ORG"], tmp_path)  # other labels: another entry
+    assert len(list((tmp_path / "features").rglob("*.bin"))) == 2
+    for name, f in features.items():
+        for got in (written[name], read[name]):
+            assert got.arrow.equals(f.arrow_schema, check_metadata=True)
+            assert got.card == card_features(f)
+        assert not other[name].arrow.equals(f.arrow_schema, check_metadata=True)

@@ -75,17 +75,46 @@ def test_another_model_misses_everything(project: Path, ruler_nlp):
 def test_a_fully_cached_rebuild_never_imports_spacy(project: Path, tmp_path: Path):
     """The model's identity is kept beside the NER cache (keyed by its files' sha256),
     so a rebuild whose every result is cached neither loads the model nor imports spaCy;
-    its release is byte-identical to the cold one."""
+    the release's Parquet schemas are kept too, so it does not import `datasets` either.
+    Its release is byte-identical to the cold one."""
     script = ("import sys; from pathlib import Path; from corpus_builder.config import load_config; "
               "from corpus_builder.actions.build import build; "
               "build(load_config(Path('.')).with_overrides(out=Path(sys.argv[1]))); "
-              "print('spacy' in sys.modules)")
+              "print('spacy' in sys.modules, 'datasets' in sys.modules)")
     runs = [subprocess.run([sys.executable, "-c", script, str(tmp_path / out)], cwd=project, capture_output=True,
                            text=True, check=True) for out in ("cold", "warm")]
-    assert [r.stdout.strip() for r in runs] == ["True", "False"]
+    assert [r.stdout.strip() for r in runs] == ["True True", "False False"]
     sums = [next((tmp_path / out).glob("*/SHA256SUMS")).read_bytes() for out in ("cold", "warm")]
     assert sums[0] == sums[1]
     (project / ".cache" / "ner" / "models").rename(project / "gone")  # identity unknown: load to learn it
     again = subprocess.run([sys.executable, "-c", script, str(tmp_path / "again")], cwd=project,
                            capture_output=True, text=True, check=True)
-    assert again.stdout.strip() == "True"
+    assert again.stdout.strip() == "True False"
+
+
+def test_a_build_without_a_cache_normalizes_each_document_once(ruler_nlp, tmp_path: Path, monkeypatch):
+    """Dedup's task and the annotating task both read every document; without a cache the
+    second reads the first's normalized text from the build's scratch folder (one file per
+    shard), which is gone when the build ends. The release is the cached build's."""
+    from collections import Counter
+    from dataclasses import replace
+
+    from conftest import planted_project
+    from corpus_builder.actions.build import build
+    from corpus_builder.stages.normalize import Normalizer
+
+    config = load_config(planted_project(tmp_path, 150, exact="drop", near="group"))  # 3 shards
+    calls: Counter[str] = Counter()
+    normalize = Normalizer._normalize
+    monkeypatch.setattr(Normalizer, "_normalize", lambda self, doc: calls.update([doc.doc_id]) or normalize(self, doc))
+    reports = [build(replace(config, cache=None, out=tmp_path / "no-cache"), ruler_nlp)]
+    assert len(calls) > 120 and set(calls.values()) == {1}
+    assert sorted(p.name for p in (tmp_path / "no-cache").iterdir()) == [".lock", reports[0].release.name]
+    once = set(calls)
+    calls.clear()
+    monkeypatch.setattr("corpus_builder.cache.ShardScratch.flush", lambda self: None)  # nothing kept: twice
+    reports.append(build(replace(config, cache=None, out=tmp_path / "twice"), ruler_nlp))
+    assert set(calls) == once and set(calls.values()) == {2}
+    reports.append(build(replace(config, out=tmp_path / "cached"), ruler_nlp))
+    sums = [(r.release / "SHA256SUMS").read_bytes() for r in reports]
+    assert sums[0] == sums[1] == sums[2]

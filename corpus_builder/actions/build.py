@@ -11,6 +11,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,9 @@ from ..release.writer import ReleaseWriter
 
 if TYPE_CHECKING:
     from spacy.language import Language
+
+
+SCRATCH = "scratch"  # the staging name of a build's scratch folder (``.tmp-scratch-<pid>``; no version's name)
 
 
 @dataclass
@@ -78,12 +82,13 @@ def os_reason(exc: OSError) -> str:
 def _write_release(pipeline: Pipeline, config: BuildConfig,
                    progress: Callable[[Iterable[Any]], Iterable[Any]] | None
                    ) -> tuple[PipelineResult, dict[str, Any], str]:
-    with output_lock(config.out), staging(config.out, config.dataset.version) as tmp:
+    with output_lock(config.out), staging(config.out, config.dataset.version) as tmp, \
+            (staging(config.out, SCRATCH) if config.cache is None else nullcontext()) as scratch:
         pending_release(config)  # a half-done release is finished by `release`, never built over
         writer = ReleaseWriter(config, pipeline.labels, tmp, pipeline.identity.ref)
         annotated = {o.doc_id for o in pipeline.overlays}
         write = 0.0  # the client's own share: rows into Parquet (the stages' seconds are the tasks')
-        for doc, rows in (progress or iter)(pipeline.results()):
+        for doc, rows in (progress or iter)(pipeline.results(scratch)):
             t = time.perf_counter()
             writer.add(doc, rows)
             write += time.perf_counter() - t

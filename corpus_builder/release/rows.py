@@ -11,9 +11,16 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
+from ..cache import Store
 from ..errors import interrupts_held
+from ..io import source_sha256
 from ..records import Document
 
 if TYPE_CHECKING:
@@ -73,6 +80,30 @@ def document_features(labels: Sequence[str]) -> Features:
             "annotators": string, "op_ids": string, "overlay_sha256": string,
         }),
     })
+
+
+@dataclass(frozen=True)
+class ConfigSchema:
+    """What writing a config needs of its ``datasets`` features."""
+
+    arrow: pa.Schema  # with the features in its metadata, where `load_dataset` reads them
+    card: list[dict[str, Any]]  # the features as the card's YAML states them (:func:`card_features`)
+
+
+def config_schemas(labels: Sequence[str], cache: Path | None = None) -> dict[str, ConfigSchema]:
+    """Both configs' schemas, kept in ``<cache>/features`` (keyed by the labels, the
+    version of `datasets` and this module's code): importing `datasets` is a quarter
+    of a rebuild after an overlay edit."""
+    store = Store(cache / "features", {"datasets": version("datasets"), "rows_source": source_sha256(__file__)}) \
+        if cache is not None else None
+    key = store.key(*labels) if store is not None else ""
+    found = store.get(key) if store is not None else None
+    if found is None:
+        found = {name: {"arrow": features.arrow_schema.serialize().to_pybytes(), "card": card_features(features)}
+                 for name, features in (("documents", document_features(labels)), ("ner", ner_features(labels)))}
+        if store is not None:
+            store.put(key, found)
+    return {name: ConfigSchema(pa.ipc.read_schema(pa.py_buffer(v["arrow"])), v["card"]) for name, v in found.items()}
 
 
 def ner_features(labels: Sequence[str]) -> Features:

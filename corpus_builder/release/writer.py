@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,12 +26,10 @@ from .folder import write_checksums
 from .manifest import manifest
 from .plots import write_plots
 from .prose import render
-from .rows import DEFAULT_CONFIG, assemble, card_features, document_features, ner_features
+from .rows import DEFAULT_CONFIG, ConfigSchema, assemble, config_schemas
 from .stats import ReleaseStats
 
 if TYPE_CHECKING:
-    from datasets import Features
-
     from ..config import BuildConfig
     from ..pipeline import PipelineResult
     from ..records import Document
@@ -55,9 +54,9 @@ class ShardWriter:
     of megabytes per split, the same rows in Arrow a few, and the row group written is
     the same."""
 
-    def __init__(self, folder: Path, split: str, features: Features, shard_rows: int):
+    def __init__(self, folder: Path, split: str, schema: pa.Schema, shard_rows: int):
         self.folder, self.split, self.shard_rows = folder, split, shard_rows
-        self.schema = features.arrow_schema
+        self.schema = schema
         self.buffer: list[dict[str, Any]] = []
         self.batches: list[pa.RecordBatch] = []
         self.pending = 0  # rows in buffer + batches
@@ -126,10 +125,18 @@ class ReleaseWriter:
     def __init__(self, config: BuildConfig, labels: tuple[str, ...], folder: Path, model: str | None = None):
         self.config, self.folder, self.labels = config, folder, list(labels)
         self.text_license, self.model = config.dataset.text_license, model
-        self.configs = {"documents": document_features(self.labels), "ner": ner_features(self.labels)}
-        self.writers = {(name, split): ShardWriter(folder / "data" / name, split, features, SHARD_ROWS[name])
-                        for name, features in self.configs.items() for split in SPLITS}
         self.stats = ReleaseStats(self.labels)
+
+    @cached_property
+    def configs(self) -> dict[str, ConfigSchema]:
+        """Taken when the first document comes (without a cache this imports `datasets`,
+        while a parallel build's workers already run)."""
+        return config_schemas(self.labels, self.config.cache)
+
+    @cached_property
+    def writers(self) -> dict[tuple[str, str], ShardWriter]:
+        return {(name, split): ShardWriter(self.folder / "data" / name, split, schema.arrow, SHARD_ROWS[name])
+                for name, schema in self.configs.items() for split in SPLITS}
 
     def add(self, doc: Document, rows: dict[str, list[dict[str, Any]]] | None = None) -> None:
         """A document and its rows per config (assembled here unless a shard task did)."""
@@ -141,14 +148,14 @@ class ReleaseWriter:
 
     def finish(self, result: PipelineResult) -> dict[str, Any]:
         card_configs, infos = [], []
-        for name, features in self.configs.items():
+        for name, schema in self.configs.items():
             splits = [self.writers[(name, split)].close() for split in SPLITS]
             card_configs.append({
                 "config_name": name,
                 **({"default": True} if name == DEFAULT_CONFIG else {}),
                 "data_files": [{"split": s, "path": f"data/{name}/{s}-*.parquet"} for s in SPLITS],
             })
-            infos.append({"config_name": name, "features": card_features(features),
+            infos.append({"config_name": name, "features": schema.card,
                           "splits": [{k: s[k] for k in ("name", "num_bytes", "num_examples")} for s in splits],
                           "download_size": sum(s["download"] for s in splits),
                           "dataset_size": sum(s["num_bytes"] for s in splits)})
