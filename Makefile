@@ -34,11 +34,13 @@ DATASETS_4 := 4.8.5
 COMPAT_ALL := $(COMPAT)/.installed .venv-compat-2/.installed .venv-compat-4/.installed
 
 # a real Label Studio server for tests/test_labelstudio.py (scripts/labelstudio_roundtrip.py):
-# its own environment, as it pins many packages that conflict with ours
+# its own environment, as it pins many packages that conflict with ours, and an empty
+# database migrated once (the server's start migrates a new database first: ~30 s a test run)
 LABELSTUDIO := .venv-labelstudio
 $(LABELSTUDIO)/.installed:
 	$(PYTHON) -m venv $(LABELSTUDIO)
 	$(LABELSTUDIO)/bin/python -m pip install --quiet "label-studio==1.23.2" "label-studio-sdk==2.1.2"
+	$(LABELSTUDIO)/bin/python scripts/labelstudio_roundtrip.py --prepare
 	touch $@
 
 dataset: $(VENV)/.installed

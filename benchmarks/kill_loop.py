@@ -1,7 +1,7 @@
 """Crash safety: SIGKILL the build at many points and check what it leaves behind.
 
-    python benchmarks/kill_loop.py [--kills 20] [--targeted 0] [--project DIR]
-    python benchmarks/kill_loop.py --release [--kills 20] [--targeted 6]    (`release`, see release_kill_loop)
+    python benchmarks/kill_loop.py [--kills 20] [--targeted 0] [--project DIR] [--warm]
+    python benchmarks/kill_loop.py --release [--kills 20] [--targeted 6] [--warm]    (`release`, see release_kill_loop)
 
 Works in a temporary folder on a copy of the project inputs and of the
 ``corpus_builder`` package (so edits to the source during a run cannot change the
@@ -42,6 +42,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
@@ -101,9 +102,13 @@ def release_problem(folder: Path, reference_sums: bytes) -> str | None:
 
 class Runner:
     """Starts ``python -m corpus_builder build`` in the project copy, with a snapshot of
-    the package's code (so every build of one run, reference included, runs the same code)."""
+    the package's code (so every build of one run, reference included, runs the same code).
 
-    def __init__(self, project: Path, python: str, code: Path):
+    ``warm``: each command is forked from a server that has imported the snapshot and
+    the libraries (tests/cli_server.py), so a kill loop spends its time in builds, not in
+    imports; the kills then spread over the command from the fork on."""
+
+    def __init__(self, project: Path, python: str, code: Path, warm: bool = False):
         self.project, self.python = project, python
         shutil.copytree(ROOT / "corpus_builder", code / "corpus_builder",
                         ignore=shutil.ignore_patterns("__pycache__"))
@@ -112,14 +117,27 @@ class Runner:
         where = subprocess.run([python, "-c", "import corpus_builder; print(corpus_builder.__file__)"],
                                cwd=project, env=self.env, capture_output=True, text=True, check=True).stdout
         assert Path(where.strip()).is_relative_to(code), f"the snapshot is not imported: {where}"
+        self.warm = None
+        if warm:
+            sys.path.insert(0, str(ROOT / "tests"))
+            from cli_server import WarmCLI
+            assert python == sys.executable, "a warm server runs this Python"
+            self.warm = WarmCLI(env=self.env)
 
-    def start(self, out: Path, project: Path | None = None) -> subprocess.Popen:
+    def start(self, out: Path, project: Path | None = None) -> Any:
         return self.start_command(["build", "--out", str(out)], project)
 
-    def start_command(self, args: list[str], project: Path | None = None) -> subprocess.Popen:
+    def start_command(self, args: list[str], project: Path | None = None) -> Any:
+        """A ``subprocess.Popen`` of the command (or its warm equivalent)."""
+        if self.warm is not None:
+            return self.warm.start(args, project or self.project, env=self.env)
         return subprocess.Popen([self.python, "-m", "corpus_builder", *args],
                                 cwd=project or self.project, env=self.env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def close(self) -> None:
+        if self.warm is not None:
+            self.warm.close()
 
     def run_command(self, args: list[str], project: Path | None = None) -> subprocess.CompletedProcess:
         proc = self.start_command(args, project)
@@ -153,15 +171,16 @@ def timed_reference(runner: Runner, out: Path, version: str) -> dict[str, float]
 
 
 def kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 0, python: str = sys.executable,
-              workdir: Path | None = None, log=None) -> dict[str, Any]:
-    """Run the kill loop on a copy of ``project``'s inputs; returns the summary (see module doc)."""
+              workdir: Path | None = None, log=None, warm: bool = False) -> dict[str, Any]:
+    """Run the kill loop on a copy of ``project``'s inputs; returns the summary (see module
+    doc). ``warm``: builds forked from a warm server (see :class:`Runner`)."""
     log = log or (lambda msg: None)
-    with tempfile.TemporaryDirectory(prefix="kill-loop-", dir=workdir) as tmp_name:
+    with tempfile.TemporaryDirectory(prefix="kill-loop-", dir=workdir) as tmp_name, ExitStack() as stack:
         tmp = Path(tmp_name)
         work = copy_inputs(Path(project), tmp / "project")
         version = tomllib.loads((work / "corpus.toml").read_text("utf-8"))["dataset"]["version"]
         assert version != EARLIER_VERSION, "pick another earlier version"
-        runner = Runner(work, python, tmp / "code")
+        runner = stack.enter_context(closing(Runner(work, python, tmp / "code", warm)))
         out, out_ref = tmp / "out", tmp / "out-ref"
 
         # an earlier, complete release in the output folder: the same inputs built as another version
@@ -344,16 +363,17 @@ def oversized_releases(project: Path, versions: list[str]) -> list[str]:
 
 
 def release_kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 0, python: str = sys.executable,
-                      workdir: Path | None = None, level: str = "minor", log=None) -> dict[str, Any]:
+                      workdir: Path | None = None, level: str = "minor", log=None,
+                      warm: bool = False) -> dict[str, Any]:
     """SIGKILL ``release --bump LEVEL`` at evenly spread moments; between kills, commit what a
     finished release leaves (as its own message says); a final ``release`` then runs to the end.
     Counts releases whose changes need more than their bump, releases without a CHANGELOG
     entry, and leftover temporary folders; a ``build`` while a release is pending must be refused."""
     log = log or (lambda msg: None)
-    with tempfile.TemporaryDirectory(prefix="release-kill-loop-", dir=workdir) as tmp_name:
+    with tempfile.TemporaryDirectory(prefix="release-kill-loop-", dir=workdir) as tmp_name, ExitStack() as stack:
         tmp = Path(tmp_name)
         reference = release_project(Path(project), tmp / "ref")
-        runner = Runner(reference, python, tmp / "code")
+        runner = stack.enter_context(closing(Runner(reference, python, tmp / "code", warm)))
         args = ["release", "--bump", level]
         t0 = time.perf_counter()
         proc = runner.start_command(args, reference)
@@ -468,10 +488,11 @@ def main() -> None:
     parser.add_argument("--targeted", type=int, default=0, help="extra kills inside the staging window")
     parser.add_argument("--project", type=Path, default=ROOT, help="project whose inputs are copied")
     parser.add_argument("--release", action="store_true", help="kill `release --bump minor` instead of `build`")
+    parser.add_argument("--warm", action="store_true", help="fork each command from a warm server (no imports)")
     args = parser.parse_args()
     t = time.perf_counter()
     if args.release:
-        summary = release_kill_loop(args.project, args.kills, targeted=args.targeted, log=print)
+        summary = release_kill_loop(args.project, args.kills, targeted=args.targeted, log=print, warm=args.warm)
         for failure in summary["failures"]:
             print(f"FAILURE: {failure}")
         print(f"total {time.perf_counter() - t:.1f} s")
@@ -479,7 +500,7 @@ def main() -> None:
         ok = (summary["oversized_releases"] == 0 and summary["missing_changelog_entries"] == 0
               and summary["leftover_temporary"] == 0 and not summary["failures"])
         sys.exit(0 if ok else 1)
-    summary = kill_loop(args.project, args.kills, targeted=args.targeted, log=print)
+    summary = kill_loop(args.project, args.kills, targeted=args.targeted, log=print, warm=args.warm)
     print(f"kills: {summary['kills']} ({summary['evenly_spread']} evenly over "
           f"[0, {1.1 * summary['reference_seconds']:.2f}] s, {summary['targeted_at_staging']} in the staging window)")
     print(f"landed: {summary['killed_before_release_complete']} before the release was complete, "

@@ -3,10 +3,12 @@ libraries its commands use forks one child per command, and the child runs
 ``python -m corpus_builder ARGS`` as that command would.
 
 Each command is a real process of its own: its own working folder, environment,
-stdout and stderr (files), exit status; its atexit handlers and interpreter shutdown
-run as in a cold start. Only the imports (about 1.5 s a command) are shared. What
-must show a cold start (which modules a command imports, byte-identical output from
-another process with another hash seed, signals, kills) keeps using ``subprocess``.
+stdout and stderr (files), exit status, pid to signal or kill; its atexit handlers and
+interpreter shutdown run as in a cold start. Only the imports (about 2.5 s a command
+that loads the model) are shared. What must show a cold start (which modules a
+command imports, byte-identical output from another process with another hash seed,
+a signal that lands during the imports) keeps using ``subprocess``. The kill loops
+(``benchmarks/kill_loop.py --warm``) start their commands here.
 
 Protocol (one server per pytest worker): a JSON request per line on the server's
 stdin; it answers a line with the child's pid, then a line with its exit code.
@@ -27,55 +29,116 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 
 
-class WarmCLI:
-    """The client side: ``run`` is ``subprocess.run([python, -m, corpus_builder, *args])``."""
+class WarmProcess:
+    """One command the server forked, as a :class:`subprocess.Popen` of it would be seen:
+    ``pid``, ``poll``, ``wait``, ``send_signal``, ``returncode``, and ``stderr`` (a file
+    object of the command's stderr, read once it ended)."""
 
-    def __init__(self, prefix: tuple[str, ...] = ()):
+    def __init__(self, server: subprocess.Popen, pid: int, args: list[str], tmp: tempfile.TemporaryDirectory):
+        self.server, self.pid, self.args, self.tmp = server, pid, args, tmp
+        self.returncode: int | None = None
+        self.stderr = (Path(tmp.name) / "stderr").open("rb")
+
+    def poll(self) -> int | None:
+        if self.returncode is None and _ready(self.server, 0):
+            self.returncode = int(_line(self.server, 0))
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            try:
+                self.returncode = int(_line(self.server, 1e9 if timeout is None else timeout))
+            except subprocess.TimeoutExpired:
+                raise subprocess.TimeoutExpired(self.args, timeout) from None
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def communicate(self, timeout: float | None = None) -> tuple[str, bytes]:
+        """(stdout, stderr) once it ended; then its files are removed."""
+        self.wait(timeout)
+        out = (Path(self.tmp.name) / "stdout").read_bytes()
+        err = self.stderr.read()
+        self.stderr.close()
+        self.tmp.cleanup()
+        return out, err
+
+
+class WarmCLI:
+    """The client side: ``run`` is ``subprocess.run([python, -m, corpus_builder, *args])``,
+    ``start`` its ``Popen``. ``env``: the server's environment (its imports follow its
+    ``PYTHONPATH``), else this process's with this checkout first."""
+
+    def __init__(self, prefix: tuple[str, ...] = (), env: dict[str, str] | None = None):
         self.prefix = prefix
+        self.env = env if env is not None else {**os.environ, "PYTHONPATH": str(HERE.parent)}
         self.proc: subprocess.Popen | None = None
+        self.current: WarmProcess | None = None
 
     def _server(self) -> subprocess.Popen:
         if self.proc is None or self.proc.poll() is not None:
             self.proc = subprocess.Popen([*self.prefix, sys.executable, str(HERE / "cli_server.py")],
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                         env={**os.environ, "PYTHONPATH": str(HERE.parent)})
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=self.env, bufsize=0)
         return self.proc
 
-    def run(self, args: tuple[str, ...] | list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    def start(self, args: tuple[str, ...] | list[str], cwd: Path, env: dict[str, str] | None = None) -> WarmProcess:
+        """Fork the command (one at a time: the previous one must have ended)."""
+        assert self.current is None or self.current.returncode is not None, "the previous command still runs"
         server = self._server()
-        assert server.stdin is not None and server.stdout is not None
-        with tempfile.TemporaryDirectory(prefix="warm-cli-") as tmp:
-            out, err = Path(tmp) / "stdout", Path(tmp) / "stderr"
-            request = {"args": list(args), "cwd": str(cwd), "env": dict(os.environ), "stdout": str(out),
-                       "stderr": str(err)}
-            server.stdin.write(json.dumps(request) + "\n")
-            server.stdin.flush()
-            pid = int(self._line(server, 30))
-            try:
-                code = int(self._line(server, timeout))
-            except subprocess.TimeoutExpired:
-                os.kill(pid, signal.SIGKILL)
-                self._line(server, 30)
-                raise
-            argv = [sys.executable, "-m", "corpus_builder", *args]
-            return subprocess.CompletedProcess(argv, code, out.read_text("utf-8", "replace"),
-                                               err.read_text("utf-8", "replace"))
+        assert server.stdin is not None
+        tmp = tempfile.TemporaryDirectory(prefix="warm-cli-")
+        out, err = Path(tmp.name) / "stdout", Path(tmp.name) / "stderr"
+        out.touch(0o600)
+        err.touch(0o600)
+        request = {"args": list(args), "cwd": str(cwd), "env": dict(os.environ if env is None else env),
+                   "stdout": str(out), "stderr": str(err)}
+        server.stdin.write((json.dumps(request) + "\n").encode())
+        argv = [sys.executable, "-m", "corpus_builder", *args]
+        self.current = WarmProcess(server, int(_line(server, 30)), argv, tmp)
+        return self.current
 
-    @staticmethod
-    def _line(server: subprocess.Popen, timeout: float) -> str:
-        assert server.stdout is not None
-        if not select.select([server.stdout], [], [], timeout)[0]:
-            raise subprocess.TimeoutExpired(server.args, timeout)
-        line = server.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the warm command-line server died (exit {server.wait()})")
-        return line
+    def run(self, args: tuple[str, ...] | list[str], cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+        proc = self.start(args, cwd)
+        try:
+            out, err = proc.communicate(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate(30)
+            raise
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out.decode("utf-8", "replace"),
+                                           err.decode("utf-8", "replace"))
 
     def close(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             assert self.proc.stdin is not None
             self.proc.stdin.close()
             self.proc.wait(30)
+
+
+def _ready(server: subprocess.Popen, timeout: float) -> bool:
+    assert server.stdout is not None
+    return bool(select.select([server.stdout], [], [], timeout)[0])
+
+
+def _line(server: subprocess.Popen, timeout: float) -> str:
+    """The server's next line, read a byte at a time: nothing is buffered past it, so
+    ``select`` tells whether the next one is there."""
+    assert server.stdout is not None
+    fd = server.stdout.fileno()
+    line = b""
+    while not line.endswith(b"\n"):
+        if not _ready(server, timeout):
+            raise subprocess.TimeoutExpired(server.args, timeout)
+        byte = os.read(fd, 1)
+        if not byte:
+            raise RuntimeError(f"the warm command-line server died (exit {server.wait()})")
+        line += byte
+    return line.decode()
 
 
 def _serve() -> dict[str, Any]:
@@ -119,6 +182,7 @@ if __name__ == "__main__":
     import datasets  # noqa: F401  (building, loading, verifying)
     import jinja2  # noqa: F401
     import pyarrow.parquet  # noqa: F401
+    import spacy  # noqa: F401  (every build that is not fully cached)
 
     _become(_serve())
     runpy.run_module("corpus_builder", run_name="__main__", alter_sys=True)
