@@ -94,7 +94,8 @@ class Pipeline:
         self.start = time.perf_counter()
         self.config = config
         self.executor = executor
-        self.overlays, self.problems = load_overlays(config.annotations, config.schema_dir, config.overlay_file_bytes)
+        self.overlays, self.problems = load_overlays(config.annotations, config.schema_dir, config.overlay_file_bytes,
+                                                     config.cache)
         self.adjudications, found = load_adjudications(config.annotations / FOLDER, config.schema_dir,
                                                        load_annotators(config.annotations, config.schema_dir)[0])
         self.problems += found

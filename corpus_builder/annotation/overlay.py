@@ -18,14 +18,18 @@ import stat
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 from .. import catalogue
 from ..catalogue import problem
 from ..errors import Problem, rel
-from ..io import DuplicateKey, NotRegular, file_kind, TooLarge, lone_surrogate, loads_strict, read_regular, sha256_bytes
+from ..cache import Store
+from ..io import (DuplicateKey, NotRegular, file_kind, TooLarge, lone_surrogate, loads_strict, read_regular,
+                  sha256_bytes, source_sha256)
 from ..records import OpRef
+from . import schema as schema_module
 from .adjudication import FOLDER as ADJUDICATION_FOLDER
 from .schema import expected, pointer, validator
 
@@ -86,10 +90,24 @@ class Overlay:
 MAX_BYTES = 10 * 1024 * 1024  # an overlay is hand-written; anything bigger is a mistake
 
 
+def valid_files(cache: Path | None, schema_dir: Path) -> Store | None:
+    """Which files passed their schema check before: ``<cache>/validated``, one entry per
+    file's bytes and schema, keyed by every schema file (they refer to each other), the
+    version of jsonschema and this module's code. A file is checked once, not at every
+    build (the check takes about 25 ms per overlay)."""
+    if cache is None:
+        return None
+    schemas = {p.name: sha256_bytes(p.read_bytes()) for p in sorted(schema_dir.glob("*.schema.json"))}
+    return Store(cache / "validated", {"schemas": schemas, "jsonschema": version("jsonschema"),
+                                       "schema_source": source_sha256(schema_module.__file__),
+                                       "overlay_source": source_sha256(__file__)})
+
+
 def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None = None,
-                 max_bytes: int = MAX_BYTES, schema_file: str = SCHEMA_FILE) -> tuple[Overlay | None, list[Problem]]:
+                 max_bytes: int = MAX_BYTES, schema_file: str = SCHEMA_FILE,
+                 valid: Store | None = None) -> tuple[Overlay | None, list[Problem]]:
     """Parse and schema-check one file (an overlay, or with ``schema_file`` a revision);
-    returns all problems found in it."""
+    returns all problems found in it. ``valid``: see :func:`valid_files`."""
     name = rel(path)
     try:
         data = read_regular(path, max_bytes)
@@ -109,19 +127,26 @@ def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None 
         return None, [problem("E401", file=name, position=f"line {exc.lineno}, column {exc.colno}", error=exc.msg)]
     except (RecursionError, ValueError) as exc:
         return None, [problem("E401:limits", file=name, error=str(exc)[:80] or type(exc).__name__)]
-    try:
-        errors = sorted(validator(schema_dir / schema_file).iter_errors(obj), key=lambda e: list(map(str, e.absolute_path)))
-    except RecursionError:
-        return None, [problem("E402:deep", file=name, position="/", schema=SCHEMA_FILE)]
-    problems = [
-        problem("E402", file=name, position=pointer(e.absolute_path) or "/", expected=expected(e),
-                error=e.message, schema=schema_file)
-        for e in errors
-    ]
-    if not problems and (at := lone_surrogate(obj)) is not None:
-        problems.append(problem("E409", file=name, position=at))
-    if problems:
-        return None, problems
+    sha = sha256_bytes(data)
+    key = valid.key(schema_file, sha) if valid is not None else None
+    problems: list[Problem] = []
+    if key is None or valid.get(key) is None:  # type: ignore[union-attr]
+        try:
+            errors = sorted(validator(schema_dir / schema_file).iter_errors(obj),
+                            key=lambda e: list(map(str, e.absolute_path)))
+        except RecursionError:
+            return None, [problem("E402:deep", file=name, position="/", schema=SCHEMA_FILE)]
+        problems = [
+            problem("E402", file=name, position=pointer(e.absolute_path) or "/", expected=expected(e),
+                    error=e.message, schema=schema_file)
+            for e in errors
+        ]
+        if not problems and (at := lone_surrogate(obj)) is not None:
+            problems.append(problem("E409", file=name, position=at))
+        if problems:
+            return None, problems
+        if key is not None:
+            valid.put(key, True)  # type: ignore[union-attr]
     if annotators is not None and obj["annotator"] not in annotators:
         problems.append(problem("E406", file=name, position="/annotator", found=obj["annotator"],
                                 expected=" | ".join(sorted(annotators)) or "an id listed in annotators.json",
@@ -129,7 +154,6 @@ def load_overlay(path: Path, schema_dir: Path, annotators: Iterable[str] | None 
     stem = f"{obj['doc_id']}.{obj['annotator']}.json"
     if path.name != stem:
         problems.append(problem("E403", file=name, position="/doc_id", found=path.name, expected=stem, name=stem))
-    sha = sha256_bytes(data)
     ops, seen = [], Counter(op.get("id") for op in obj["ops"])
     for i, raw in enumerate(obj["ops"]):
         ptr = f"/ops/{i}"
@@ -214,7 +238,9 @@ def is_regular(path: Path) -> bool:
         return False
 
 
-def load_overlays(folder: Path, schema_dir: Path, max_bytes: int = MAX_BYTES) -> tuple[list[Overlay], list[Problem]]:
+def load_overlays(folder: Path, schema_dir: Path, max_bytes: int = MAX_BYTES,
+                  cache: Path | None = None) -> tuple[list[Overlay], list[Problem]]:
+    """Every overlay and revision file of ``folder``; ``cache``: see :func:`valid_files`."""
     overlays: list[Overlay] = []
     if not folder.is_dir():
         return [], []
@@ -223,8 +249,9 @@ def load_overlays(folder: Path, schema_dir: Path, max_bytes: int = MAX_BYTES) ->
     paths += [(p, REVISION_SCHEMA_FILE) for p in sorted((folder / REVISIONS).glob("*.json")) if is_regular(p)]
     annotators, problems = load_annotators(folder, schema_dir) if paths else (set(), [])
     problems = unread_files(folder) + problems
+    valid = valid_files(cache, schema_dir) if paths else None
     for path, schema_file in paths:
-        overlay, found = load_overlay(path, schema_dir, annotators, max_bytes, schema_file)
+        overlay, found = load_overlay(path, schema_dir, annotators, max_bytes, schema_file, valid)
         problems.extend(found)
         if overlay is not None:
             overlays.append(overlay)
