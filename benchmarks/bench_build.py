@@ -8,8 +8,8 @@ in a scratch project (``[dedup]`` defaults: exact copies dropped, near-duplicate
 grouped), it measures:
 
 - ner_stage_ratio: end-to-end build throughput / raw ``nlp.pipe`` throughput with the
-  same components, one process, on the same texts (normalized, the ones the build
-  keeps after dedup);
+  same components and the garbage-collector settings a build streams with, one
+  process, on the same texts (normalized, the ones the build keeps after dedup);
 - parallel_ratio: raw ``nlp.pipe(n_process=2)`` time on those texts / the default
   build's time (``--processes`` left to its default: the usable cores);
 - dedup_precision, dedup_recall: the build's dropped and near-duplicate pairs against
@@ -95,7 +95,8 @@ def raw_pipe_seconds(proj: Path, kept: list[str], n_process: int = 1) -> tuple[f
         "kept = set(json.load(open('kept.json')))\n"
         "texts = [d.text for d in Normalizer(agencies=config.agencies)(Ingest(config.seeds)()) if d.doc_id in kept]\n"
         "nlp, _ = load_pipeline(config.model)\n"
-        "import gc; gc.freeze()  # as the build does while documents stream\n"
+        "import gc; from corpus_builder.pipeline import STREAMING_GC_THRESHOLD\n"
+        "gc.freeze(); gc.set_threshold(STREAMING_GC_THRESHOLD, *gc.get_threshold()[1:])  # as a build streams\n"
         "t = time.perf_counter()\n"
         f"tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=64, n_process={n_process}))\n"
         "print(json.dumps([time.perf_counter() - t, tokens]))\n"
