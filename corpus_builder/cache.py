@@ -113,9 +113,13 @@ class ShardScratch(Store):
         return self.folder / f"{key}{SUFFIX}"
 
     def flush(self) -> None:
-        if self.entries and self.folder.is_dir():
+        if not self.entries:
+            return
+        try:
             _write_entry(self.path(self.file_key), self.file_key, self.entries)
-            self.counts["writes"] += 1
+        except FileNotFoundError:  # the build ended and removed its scratch folder
+            return
+        self.counts["writes"] += 1
 
 
 def _write_entry(path: Path, key: str, payload: Any) -> None:

@@ -8,9 +8,9 @@ records each, in input order) and runs two tasks per shard:
    :class:`~corpus_builder.stages.dedup.Fingerprint` per document (dedup must see every
    document; the client merges them into a plan);
 2. :func:`annotate`: read and normalize the shard again (from the normalize cache, or
-   the build's scratch folder without one), leave out what the plan drops, run NER, overlays and splits, and
-   assemble the release rows. The client only collects results in shard order and
-   writes them.
+   without one from the build's scratch folder), leave out what the plan drops, run
+   NER, overlays and splits, and assemble the release rows. The client only collects
+   results in shard order and writes them.
 
 Every stage's stats and problems come back per shard and are merged in shard order,
 which is the order a single stream would have met them in.
