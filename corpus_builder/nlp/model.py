@@ -159,8 +159,8 @@ def unused_components(model: str) -> list[str]:
         components = {n: config["components"][n] for n in names}
     except Exception:  # any config we cannot read: load the whole pipeline
         return []
-    if "ner" not in names:
-        return []  # E301 comes from the whole pipeline
+    if "ner" not in names or any("factory" not in components[n] for n in names):
+        return []  # E301 comes from the whole pipeline; a sourced component's listeners are not in this config
     segmenter = next((n for n in ("sentencizer", "senter", "parser") if n in names), None)
     keep, todo = set(), ["ner", *([segmenter] if segmenter else [])]
     while todo:
