@@ -163,8 +163,7 @@ def timed_reference(runner: Runner, out: Path, version: str) -> dict[str, float]
             marks["released"] = t
         time.sleep(0.002)
     marks["exit"] = time.perf_counter() - t0
-    err = proc.stderr.read().decode("utf-8", "replace")
-    proc.stderr.close()
+    err = proc.communicate()[1].decode("utf-8", "replace")
     if proc.returncode != 0:
         raise RuntimeError(f"reference build failed ({proc.returncode}):\n{err}")
     return marks
@@ -223,9 +222,7 @@ def kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 0, pytho
             time.sleep(delay)
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            err = proc.stderr.read().decode("utf-8", "replace")
-            proc.stderr.close()
+            err = proc.communicate()[1].decode("utf-8", "replace")
             release = out / version
             own_tmp = out / f".tmp-{version}-{proc.pid}"
             if proc.returncode == 0:
@@ -383,8 +380,7 @@ def release_kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 
                 journaled = time.perf_counter() - t0
             time.sleep(0.002)
         duration = time.perf_counter() - t0
-        err = proc.stderr.read().decode("utf-8", "replace")
-        proc.stderr.close()
+        err = proc.communicate()[1].decode("utf-8", "replace")
         if proc.returncode != 0:
             raise RuntimeError(f"reference release failed ({proc.returncode}):\n{err}")
         window = duration - (journaled if journaled is not None else 0.0)
@@ -420,9 +416,7 @@ def release_kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 
             time.sleep(delay)
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            err = proc.stderr.read().decode("utf-8", "replace")
-            proc.stderr.close()
+            err = proc.communicate()[1].decode("utf-8", "replace")
             if proc.returncode not in (0, -signal.SIGKILL):
                 unexpected += 1
                 failures.append(f"kill {i + 1}: release exited {proc.returncode}: {err.strip()[-400:]}")

@@ -59,7 +59,7 @@ class WarmProcess:
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
 
-    def communicate(self, timeout: float | None = None) -> tuple[str, bytes]:
+    def communicate(self, timeout: float | None = None) -> tuple[bytes, bytes]:
         """(stdout, stderr) once it ended; then its files are removed."""
         self.wait(timeout)
         out = (Path(self.tmp.name) / "stdout").read_bytes()
