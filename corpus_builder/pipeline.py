@@ -15,11 +15,10 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
-from itertools import repeat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from .annotation.adjudication import FOLDER, Adjudication, load_adjudications
 from .annotation.apply import apply_metadata
@@ -38,6 +37,9 @@ from .stages.ingest import Ingest, Shard
 from .stages.ner import NERStats, cache_salt
 from .stages.normalize import NormalizeStats
 from .stages.overlays import Overlays, OverlayStats
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -83,14 +85,14 @@ STREAMING_GC_THRESHOLD = 100_000  # allocations between the collector's youngest
 
 
 class Pipeline:
-    """The stages of one build; the shard tasks run on ``executor``. ``rows``: the tasks
-    also assemble the release rows (a build), else documents keep their raw text (``run``).
+    """The stages of one build; the shard tasks run on ``executor``: :meth:`parts` gives
+    their results (a build), iterating gives the documents (``run``).
 
     Modules, overlays and the model live as long as the build: while documents stream,
     they are frozen out of the collector's sight, so its full passes scan only the
     documents in flight."""
 
-    def __init__(self, config: BuildConfig, executor: Executor, rows: bool = False):
+    def __init__(self, config: BuildConfig, executor: Executor):
         self.start = time.perf_counter()
         self.config = config
         self.executor = executor
@@ -119,7 +121,7 @@ class Pipeline:
             ner_salt=cache_salt(identity) if config.cache is not None else None,
             events=self._events(), labels=self.labels, label_map=dict(config.label_map), pins=dict(config.split_pins),
             salt=config.salt, agencies=tuple(config.agencies),
-            text_license=config.dataset.text_license, model_ref=identity.ref, rows=rows)
+            text_license=config.dataset.text_license, model_ref=identity.ref)
 
     def _events(self) -> dict[tuple[str, str], str]:
         """(doc_id, text sha256) -> the event its overlays set: dedup groups by it before
@@ -136,14 +138,16 @@ class Pipeline:
         return events
 
     def __iter__(self) -> Iterator[Document]:
-        for doc, _ in self.results():
-            yield doc
+        """Every kept document in input order (``run``: they are kept whole)."""
+        for part in self.parts():
+            yield from part.documents
 
-    def results(self, scratch: Path | None = None
-                ) -> Iterator[tuple[Document, dict[str, list[dict[str, Any]]] | None]]:
-        """Every kept document in input order, with its release rows when ``rows``.
-        ``scratch``: a folder the tasks may use for this build's normalized texts (when
-        there is no cache), so they are normalized once."""
+    def parts(self, scratch: Path | None = None, schemas: Callable[[], Mapping[str, pa.Schema]] | None = None
+              ) -> Iterator[Annotated]:
+        """Every shard's result in input order. ``schemas``: a build's Arrow schema per
+        config (taken while the first tasks run): the tasks then return release rows and
+        figures instead of documents. ``scratch``: a folder the tasks may use for this
+        build's normalized texts (when there is no cache), so they are normalized once."""
         if scratch is not None:
             self.context = replace(self.context, scratch=scratch)
         gc.freeze()  # what is loaded so far stays out of the collector's passes
@@ -154,7 +158,9 @@ class Pipeline:
         gc.set_threshold(STREAMING_GC_THRESHOLD, *thresholds[1:])
         try:
             shards = self.ingest.shards(tasks.SHARD_DOCS)
-            plan, members = self._plan(shards)
+            plan, members = self._plan(shards, while_running=schemas)
+            if schemas is not None:
+                self.context = replace(self.context, schemas=dict(schemas()))
             by_doc, adjudications = self.overlay_stage.by_doc, self.overlay_stage.adjudications
             calls = (((Work(shard, plan.for_ids(ids, groups),
                             tuple(ov for d in sorted(ids) for ov in by_doc.get(d, ())),
@@ -162,20 +168,25 @@ class Pipeline:
                       _where(shard)) for shard, (ids, groups) in zip(shards, members))
             for result in self.executor.run(annotate, calls):
                 self._merge(result)
-                for doc, rows in zip(result.documents, result.rows if result.rows is not None else repeat(None)):
-                    if doc.doc_id in plan.paired:
-                        self.split_of[doc.doc_id] = doc.split or ""
-                    yield doc, rows
+                for doc_id, split in result.kept:
+                    if doc_id in plan.paired:
+                        self.split_of[doc_id] = split
+                yield result
         finally:
             gc.set_threshold(*thresholds)
             gc.unfreeze()
 
-    def _plan(self, shards: list[Shard]) -> tuple[DedupPlan, list[tuple[set[str], set[str]]]]:
+    def _plan(self, shards: list[Shard], while_running: Callable[[], object] | None = None
+              ) -> tuple[DedupPlan, list[tuple[set[str], set[str]]]]:
         """Dedup's first step: fingerprints from every shard, merged into the plan (what
-        reading found is found again by the second task, and reported from there)."""
+        reading found is found again by the second task, and reported from there).
+        ``while_running`` is called once the first result is in, while the workers go on."""
         members: list[tuple[set[str], set[str]]] = []
         client = 0.0
         for result in self.executor.run(fingerprints, (((s, self.context), _where(s)) for s in shards)):
+            if while_running is not None:
+                while_running()
+                while_running = None
             t = time.perf_counter()
             members.append(({fp.doc_id for fp in result.fingerprints},
                             {fp.group for fp in result.fingerprints if fp.group != fp.doc_id}))

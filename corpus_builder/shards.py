@@ -25,12 +25,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
+
 from .annotation.adjudication import Adjudication
 from .annotation.overlay import Overlay
+from .annotation.snapshots import save_snapshot
 from .cache import NERCache, ShardScratch, Store
 from .errors import Problem
 from .records import Document
 from .release.rows import assemble
+from .release.stats import ReleaseStats
 from .stages import Counts
 from .stages import dedup as dedup_stage, normalize as normalize_stage
 from .stages.dedup import DedupPlan, Fingerprint, document_fingerprint
@@ -63,7 +67,9 @@ class Context:
     agencies: tuple[str, ...] = ()  # wire agencies normalization recognises
     text_license: str | None = None
     model_ref: str | None = None
-    rows: bool = True  # assemble release rows (a build) or keep whole documents (``run``)
+    # a build's Arrow schema per config: the task returns its documents' release rows as
+    # record batches and their figures; without (``run``), the whole documents
+    schemas: Mapping[str, pa.Schema] | None = None
     scratch: Path | None = None  # without a cache: a folder for this build's normalized texts (see _readers)
 
 
@@ -107,11 +113,14 @@ class Work:
 
 @dataclass
 class Annotated:
-    """The second task's result for one shard: documents (with their release rows),
-    and every stage's stats and problems to merge."""
+    """The second task's result for one shard: in a build, its release rows and figures
+    (Arrow batches pickle as flat buffers, and the client has nothing to convert); in a
+    ``run``, its documents. Then every stage's stats and problems to merge."""
 
-    documents: list[Document]
-    rows: list[dict[str, list[dict[str, Any]]]] | None
+    kept: list[tuple[str, str]]  # (doc id, split) of every document kept, in order
+    documents: list[Document]  # ``run`` only
+    batches: dict[tuple[str, str], pa.RecordBatch]  # (config, split) -> rows; a build only
+    release: ReleaseStats | None  # a build only
     ingest: Counts
     normalize: NormalizeStats
     ner: NERStats
@@ -138,16 +147,27 @@ def annotate(work: Work, ctx: Context, engine: Engine) -> Annotated:
     stream = _timed(times, "ner", ner(stream))
     stream = _timed(times, "overlays", overlays(stream))
     stream = _timed(times, "splits", splits(_grouped(stream, plan.groups)))
-    documents, rows = [], [] if ctx.rows else None
+    kept: list[tuple[str, str]] = []
+    documents: list[Document] = []
+    rows: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    release = ReleaseStats(ctx.labels) if ctx.schemas is not None else None
+    annotated = {ov.doc_id for ov in work.overlays} if ctx.cache is not None and release is not None else set()
     for doc in stream:
-        if rows is not None:
-            rows.append(assemble(doc, ctx.labels, ctx.text_license, ctx.model_ref))
-            doc.raw_text = ""  # the rows hold what the release needs; the client keeps figures
-        documents.append(doc)
+        kept.append((doc.doc_id, doc.split or ""))
+        if release is None:
+            documents.append(doc)
+            continue
+        for name, config_rows in assemble(doc, ctx.labels, ctx.text_license, ctx.model_ref).items():
+            rows.setdefault((name, doc.split or ""), []).extend(config_rows)
+        release.add(doc)
+        if doc.doc_id in annotated:
+            save_snapshot(ctx.cache, doc.text)  # what `rebase` maps from after a rule change
+    batches = {key: pa.RecordBatch.from_pylist(r, schema=ctx.schemas[key[0]]) for key, r in rows.items()} \
+        if ctx.schemas is not None else {}
     names = list(times)
     own = {n: times[n] - (times[names[i - 1]] if i else 0.0) for i, n in enumerate(names)}
-    return Annotated(documents, rows, ingest.stats, normalizer.stats, ner.stats, overlays.stats, overlays.links,
-                     overlays.seen, splits.stats,
+    return Annotated(kept, documents, batches, release, ingest.stats, normalizer.stats, ner.stats, overlays.stats,
+                     overlays.links, overlays.seen, splits.stats,
                      {"ingest": ingest.problems, "normalize": normalizer.problems, "ner": ner.problems,
                       "overlays": overlays.problems}, own)
 

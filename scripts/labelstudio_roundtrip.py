@@ -66,7 +66,8 @@ def corpus(python: str, project: Path, *args: str) -> str:
 def server_env(data: Path) -> dict[str, str]:
     return {**os.environ, "LABEL_STUDIO_BASE_DATA_DIR": str(data), "LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN": "true",
             "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true", "DJANGO_DB": "sqlite", "SENTRY_DSN": "",
-            "FRONTEND_SENTRY_DSN": "", "COLLECT_ANALYTICS": "false"}
+            "FRONTEND_SENTRY_DSN": "", "COLLECT_ANALYTICS": "false",
+            "LATEST_VERSION_CHECK": "false"}  # else its start asks PyPI for its newest version (a wait on the network)
 
 
 # An empty database with every migration applied, made once with the environment (`--prepare`,

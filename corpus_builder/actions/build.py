@@ -10,13 +10,12 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..annotation.snapshots import save_snapshot
 from ..catalogue import error, problem
 from ..config import BuildConfig
 from ..errors import CorpusError, rel
@@ -53,7 +52,7 @@ def build(config: BuildConfig, nlp: Language | None = None, *, sync_top_level_to
     document stream (a progress bar)."""
     check_project(config)
     with open_executor(executor, config, processes=processes, scheduler=scheduler, nlp=nlp) as runner:
-        pipeline = Pipeline(config, runner, rows=True)
+        pipeline = Pipeline(config, runner)
         version = config.release_version(pipeline.identity.sha256)
         pinned = version == config.dataset.version
         if not pinned:  # another model: another release, never the pinned one's
@@ -86,15 +85,19 @@ def _write_release(pipeline: Pipeline, config: BuildConfig,
             (staging(config.out, SCRATCH) if config.cache is None else nullcontext()) as scratch:
         pending_release(config)  # a half-done release is finished by `release`, never built over
         writer = ReleaseWriter(config, pipeline.labels, tmp, pipeline.identity.ref)
-        annotated = {o.doc_id for o in pipeline.overlays}
-        write = 0.0  # the client's own share: rows into Parquet (the stages' seconds are the tasks')
-        for doc, rows in (progress or iter)(pipeline.results(scratch)):
-            t = time.perf_counter()
-            writer.add(doc, rows)
-            write += time.perf_counter() - t
-            if config.cache is not None and doc.doc_id in annotated:
-                save_snapshot(config.cache, doc.text)  # what `rebase` maps from after a rule change
-        pipeline.times["write"] = write
+        times = {"write": 0.0}  # the client's own share: batches into Parquet (the stages' seconds are the tasks')
+
+        def written() -> Iterator[str]:
+            for part in pipeline.parts(scratch, lambda: {name: c.arrow for name, c in writer.configs.items()}):
+                t = time.perf_counter()
+                assert part.release is not None
+                writer.add(part.batches, part.release)
+                times["write"] += time.perf_counter() - t
+                yield from (doc_id for doc_id, _ in part.kept)  # one step per document (the progress bar)
+
+        for _ in (progress or iter)(written()):
+            pass
+        pipeline.times["write"] = times["write"]
         result = pipeline.finish()
         result.warnings += answer_problems(config.card)  # unanswered author-only questions: build anyway
         if result.problems:

@@ -41,6 +41,11 @@ class GoldStats:
         if len(doc.layers) > 1:
             self.layers.append((doc.doc_id, {a: spans(layer) for a, layer in sorted(doc.layers.items())}))
 
+    def merge(self, other: GoldStats) -> None:
+        """Another part's evidence (a shard task's), gathered after this one's documents."""
+        self.reviewed += other.reviewed
+        self.layers += other.layers
+
     def agreements(self) -> dict[tuple[str, str], tuple[Agreement, list[str]]]:
         """Every pair of annotators over the documents both reviewed."""
         pairs = sorted({pair for _, layers in self.layers for pair in combinations(sorted(layers), 2)})

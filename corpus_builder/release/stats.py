@@ -62,6 +62,25 @@ class ReleaseStats:
                 "event": m.get("event"), "split": doc.split, "characters": len(doc.text), "entities": len(doc.entities),
             })
 
+    def merge(self, other: ReleaseStats) -> None:
+        """Another part's figures (a shard task's), added after this one's documents."""
+        self.totals.update(other.totals)
+        self.by_source.update(other.by_source)
+        for label, counter in other.by_label.items():
+            self.by_label[label].update(counter)
+        for name, theirs in other.splits.items():
+            ours = self.splits[name]
+            for key in ("documents", "sentences", "tokens", "entities"):
+                ours[key] += theirs[key]
+            ours["doc_ids"] += theirs["doc_ids"]
+            ours["groups"] |= theirs["groups"]
+        self.seeds += other.seeds
+        self.table += other.table[:DOCUMENT_TABLE_LIMIT - len(self.table)]
+        self.gold.merge(other.gold)
+        for split, counter in other.by_split_label.items():
+            self.by_split_label[split].update(counter)
+        self.per_document.update(other.per_document)
+
     def counts(self) -> dict[str, Any]:
         t = self.totals
         return {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,13 +27,12 @@ from .folder import write_checksums
 from .manifest import manifest
 from .plots import write_plots
 from .prose import render
-from .rows import DEFAULT_CONFIG, ConfigSchema, assemble, config_schemas
+from .rows import DEFAULT_CONFIG, ConfigSchema, config_schemas
 from .stats import ReleaseStats
 
 if TYPE_CHECKING:
     from ..config import BuildConfig
     from ..pipeline import PipelineResult
-    from ..records import Document
 
 
 def parquet_name(split: str, shard: int = 0, shards: int = 1) -> str:
@@ -41,7 +41,6 @@ def parquet_name(split: str, shard: int = 0, shards: int = 1) -> str:
 
 SHARD_ROWS = {"documents": 10_000, "ner": 250_000}  # rows per Parquet file (documented in docs/data-format.md)
 GROUP_ROWS = 1_000  # rows per Parquet row group
-BATCH_ROWS = 64  # rows held as Python objects before they become (compact) Arrow data
 
 
 class ShardWriter:
@@ -49,40 +48,33 @@ class ShardWriter:
     of at most ``shard_rows`` rows; ``n`` is known only at the end, so shards are
     written under temporary names and renamed by :meth:`close`.
 
-    A row group is gathered as Arrow record batches of :data:`BATCH_ROWS` rows: a
-    thousand ``documents`` rows as Python dicts (text, edits, entity structs) take tens
-    of megabytes per split, the same rows in Arrow a few, and the row group written is
-    the same."""
+    Rows come as Arrow record batches (a shard task's rows of this config and split,
+    converted where the task ran); they are cut so that every row group holds
+    :data:`GROUP_ROWS` rows, whatever the batches' sizes: the bytes do not depend on how
+    the input was sharded."""
 
     def __init__(self, folder: Path, split: str, schema: pa.Schema, shard_rows: int):
         self.folder, self.split, self.shard_rows = folder, split, shard_rows
         self.schema = schema
-        self.buffer: list[dict[str, Any]] = []
         self.batches: list[pa.RecordBatch] = []
-        self.pending = 0  # rows in buffer + batches
+        self.pending = 0  # rows in batches
         self.writer: pq.ParquetWriter | None = None
         self.in_shard = 0
         self.parts: list[Path] = []
         self.rows = 0
         self.nbytes = 0
 
-    def add(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            self.buffer.append(row)
-            self.pending += 1
+    def add(self, batch: pa.RecordBatch) -> None:
+        while batch.num_rows:
+            room = min(GROUP_ROWS - self.pending, self.shard_rows - self.in_shard - self.pending)
+            self.batches.append(batch.slice(0, room))
+            self.pending += min(room, batch.num_rows)
+            batch = batch.slice(room)
             if self.pending == GROUP_ROWS or self.in_shard + self.pending == self.shard_rows:
                 self._flush()
-            elif len(self.buffer) == BATCH_ROWS:
-                self._batch()
-
-    def _batch(self) -> None:
-        if self.buffer:
-            self.batches.append(pa.RecordBatch.from_pylist(self.buffer, schema=self.schema))
-            self.buffer = []
 
     def _flush(self) -> None:
-        self._batch()
-        if not self.batches:
+        if not self.pending:
             return
         if self.writer is None:
             part = self.folder / f".{self.split}-{len(self.parts):05d}.parquet.part"
@@ -129,8 +121,8 @@ class ReleaseWriter:
 
     @cached_property
     def configs(self) -> dict[str, ConfigSchema]:
-        """Taken when the first document comes (without a cache this imports `datasets`,
-        while a parallel build's workers already run)."""
+        """Taken while the first shard tasks run (without a cache this imports `datasets`):
+        the tasks convert their rows to these Arrow schemas."""
         return config_schemas(self.labels, self.config.cache)
 
     @cached_property
@@ -138,13 +130,11 @@ class ReleaseWriter:
         return {(name, split): ShardWriter(self.folder / "data" / name, split, schema.arrow, SHARD_ROWS[name])
                 for name, schema in self.configs.items() for split in SPLITS}
 
-    def add(self, doc: Document, rows: dict[str, list[dict[str, Any]]] | None = None) -> None:
-        """A document and its rows per config (assembled here unless a shard task did)."""
-        if rows is None:
-            rows = assemble(doc, self.labels, self.text_license, self.model)
-        for name in self.configs:
-            self.writers[(name, doc.split)].add(rows[name])
-        self.stats.add(doc)
+    def add(self, batches: Mapping[tuple[str, str], pa.RecordBatch], stats: ReleaseStats) -> None:
+        """One shard task's rows, per (config, split), and its figures, in shard order."""
+        for (name, split), batch in batches.items():
+            self.writers[(name, split)].add(batch)
+        self.stats.merge(stats)
 
     def finish(self, result: PipelineResult) -> dict[str, Any]:
         card_configs, infos = [], []
