@@ -22,11 +22,11 @@ grouped), it measures:
   and Dask 2 workers give the same SHA256SUMS.
 
 Builds run as `python -m corpus_builder build` subprocesses (the cold ones with an
-empty NER cache). This machine's speed drifts by about 10% over minutes (raw
-``nlp.pipe`` on the same texts took 26.6 s, then 29.8 s, in one process), more than
-some margins measured here: so the timed runs go in ``--rounds`` rounds (each round
-runs every configuration once, in the same order) and every time is the best of its
-rounds, as ``timeit`` reports. Each round's times are printed too. The last line
+empty NER cache). This machine's speed drifts by 10-25% over minutes (the same
+2-process build of 2,000 articles took 40.2 s, then 51.0 s, four minutes apart), more
+than some margins measured here: so the timed runs go in ``--rounds`` rounds (each
+round runs every configuration once, in the same order) and every time is the best of
+its rounds, as ``timeit`` reports. Each round's times are printed too. The last line
 printed is one JSON object with every figure.
 """
 
@@ -129,7 +129,7 @@ def main() -> None:
     parser.add_argument("--memory-docs", type=int, default=20000)
     parser.add_argument("--input", type=Path, default=None, help="a .jsonl corpus instead of the generated one")
     parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--rounds", type=int, default=2, help="timed runs of each configuration (the best counts)")
+    parser.add_argument("--rounds", type=int, default=3, help="timed runs of each configuration (the best counts)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-", dir=args.workdir) as tmp_name:
