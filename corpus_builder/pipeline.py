@@ -26,7 +26,7 @@ from .annotation.overlay import Overlay, load_annotators, load_overlays
 from .catalogue import error, problem
 from .config import BuildConfig, corpus_labels
 from .errors import Problem, rel
-from .executors import Executor
+from .executors import STREAMING_GC_THRESHOLD, Executor
 from .nlp.model import ModelIdentity
 from .records import Document
 from . import shards as tasks
@@ -81,7 +81,6 @@ class PipelineResult:
 
 
 STAGES = ("ingest", "normalize", "dedup", "ner", "overlays", "splits")
-STREAMING_GC_THRESHOLD = 100_000  # allocations between the collector's youngest passes while documents stream
 
 
 class Pipeline:

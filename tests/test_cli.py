@@ -201,6 +201,27 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_nothing(project: Path):
     assert [p.name for p in out.iterdir() if p.name != ".lock"] == []
 
 
+def test_ctrl_c_while_the_workers_fork_is_not_lost(project: Path):
+    """A Ctrl-C that lands while the pool forks its workers is raised in an at-fork hook
+    (logging's), which ignores exceptions: the build ran on to exit 0. Here it lands
+    there every time (sent from the hook before the first fork)."""
+    code = ("import os, signal, sys\n"
+            "sent = []\n"
+            "def interrupt():\n"
+            "    if not sent:\n"
+            "        sent.append(1)\n"
+            "        os.kill(os.getpid(), signal.SIGINT)\n"
+            "os.register_at_fork(before=interrupt)\n"
+            "sys.argv = ['corpus-builder', 'build', '--out', 'out', '--no-cache', '-q', '--processes', '2']\n"
+            "from corpus_builder.cli import main\n"
+            "main()\n")
+    result = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "interrupted (Ctrl-C): the command stopped before finishing -> run it again"], result.stderr
+    assert [p.name for p in (project / "out").iterdir() if p.name != ".lock"] == []
+
+
 def test_ctrl_c_on_a_multiprocess_build_exits_130_without_hanging(project: Path):
     """Ctrl-C from a terminal reaches the whole process group: spaCy's workers die too,
     and the exit must not wait on their queues (it hung). The workers ignore SIGINT

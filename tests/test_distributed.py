@@ -13,17 +13,26 @@ from corpus_builder import shards
 from corpus_builder.actions.build import build
 from corpus_builder.config import load_config
 from corpus_builder.executors import dask as distributed
+from corpus_builder.pipeline import STREAMING_GC_THRESHOLD
+
+
+def _settings() -> tuple[str | None, int]:
+    """On a worker: what it streams documents with (see executors/dask.py)."""
+    import gc
+
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), gc.get_threshold()[0]
 
 
 def test_dask_build_equals_the_local_build_even_when_a_worker_dies(config, tmp_path: Path, monkeypatch):
     monkeypatch.setattr(shards, "SHARD_DOCS", 1)  # one task per document and pass: the kill lands mid-build
-    done, killed = [], []
+    done, killed, settings = [], [], []
     complete = distributed.DaskExecutor._complete
 
     def complete_then_kill(self, future, where):
         out = complete(self, future, where)
         done.append(where)
         if len(done) == 6:  # the first annotate task is back (5 fingerprint tasks before it)
+            settings.extend(self.client.run(_settings).values())
             workers = sorted(self.client.scheduler_info()["workers"])
             pid = self.client.run(os.getpid, workers=[workers[0]])[workers[0]]
             os.kill(pid, signal.SIGKILL)  # the worker process dies; its nanny starts another
@@ -33,6 +42,8 @@ def test_dask_build_equals_the_local_build_even_when_a_worker_dies(config, tmp_p
     monkeypatch.setattr(distributed.DaskExecutor, "_complete", complete_then_kill)
     report = build(replace(config, out=tmp_path / "dask", cache=None), executor="dask", processes=2)
     assert killed and len(done) == 10, done
+    # no MALLOC_TRIM_THRESHOLD_ (glibc's adaptive mmap threshold stays on) and the build's collector settings
+    assert settings == [(None, STREAMING_GC_THRESHOLD)] * 2, settings
     local = build(replace(config, out=tmp_path / "local", cache=None), processes=1)
     assert (report.release / "SHA256SUMS").read_bytes() == (local.release / "SHA256SUMS").read_bytes()
 

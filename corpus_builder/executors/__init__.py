@@ -31,6 +31,11 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 R = TypeVar("R")
 DEFAULT = "local"
+# allocations between the collector's youngest passes while documents stream, in the
+# build's process and wherever its tasks run (the documents in flight are many small
+# objects freed by reference counting: the default 700 made the collector scan them
+# again and again)
+STREAMING_GC_THRESHOLD = 100_000
 
 
 class Engine(Protocol):

@@ -52,7 +52,7 @@ def _worker_plugin_class():
 
         def setup(self, worker: Any) -> None:
             from ..nlp.model import load_pipeline
-            from ..pipeline import STREAMING_GC_THRESHOLD
+            from . import STREAMING_GC_THRESHOLD
             from .local import Pipe
 
             self.nlp, self.identity = load_pipeline(self.model)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..catalogue import error
+from ..errors import interrupts_held
 from ..nlp.model import ModelIdentity, load_pipeline, model_identity, prepare_pipeline, remember_identity
 from ..nlp.parse import parse_result
 
@@ -96,8 +97,13 @@ class LocalExecutor:
             return
         if self.pool is None:
             self.identity()  # taken (or the model loaded) once, before the workers fork
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
-                                            initializer=_start_worker, initargs=(self.config, self._nlp, os.getpid()))
+            # a Ctrl-C that lands while a worker forks is raised in an at-fork hook (logging's),
+            # which ignores it: the build ran on to exit 0. Held until every worker runs.
+            with interrupts_held():
+                self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                                initializer=_start_worker,
+                                                initargs=(self.config, self._nlp, os.getpid()))
+                self.pool.submit(os.getpid).result()  # a fork pool forks all its workers at its first task
         pending: deque[tuple[Future, str]] = deque()
         for args, where in calls:
             pending.append((self.pool.submit(_in_worker, task, args), where))
