@@ -241,6 +241,15 @@ def cli(*args: str, cwd: Path = ROOT, env: dict | None = None) -> subprocess.Com
                           env={**os.environ, **env})
 
 
+def interruptible(*args: str) -> list[str]:
+    """The command line ``corpus-builder ARGS`` with Ctrl-C handled as in a terminal, even
+    when the suite was started with SIGINT ignored (a background job of a script): that
+    disposition is inherited, and Python then installs no handler, so a Ctrl-C test would
+    see the command run on to exit 0."""
+    return [sys.executable, "-c", "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "runpy.run_module('corpus_builder', run_name='__main__', alter_sys=True)", *args]
+
+
 def tree_digest(folder: Path) -> str:
     """Every byte of every file under ``folder`` (the build's own `.lock` file is not part of any release)."""
     h = hashlib.sha256()

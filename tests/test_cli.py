@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from corpus_builder.config import load_config
-from conftest import AGENCIES, ROOT, cli, tree_digest, write_annotators, write_overlay
+from conftest import AGENCIES, ROOT, cli, interruptible, tree_digest, write_annotators, write_overlay
 from corpus_builder.records import Document
 from corpus_builder.stages.normalize import Normalizer
 
@@ -185,8 +185,8 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_nothing(project: Path):
 
     make_corpus(300, project / "seeds" / "bench.jsonl")
     out = project / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "corpus_builder", "build", "--out", str(out), "--no-cache", "-q"],
-                            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(interruptible("build", "--out", str(out), "--no-cache", "-q"), cwd=project,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not list(out.glob(".tmp-*")) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)  # wait until the build is writing its staging folder
@@ -206,6 +206,7 @@ def test_ctrl_c_while_the_workers_fork_is_not_lost(project: Path):
     (logging's), which ignores exceptions: the build ran on to exit 0. Here it lands
     there every time (sent from the hook before the first fork)."""
     code = ("import os, signal, sys\n"
+            "signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (see interruptible)\n"
             "sent = []\n"
             "def interrupt():\n"
             "    if not sent:\n"
@@ -235,8 +236,8 @@ def test_ctrl_c_on_a_multiprocess_build_exits_130_without_hanging(project: Path)
 
     make_corpus(300, project / "seeds" / "bench.jsonl")
     out = project / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "corpus_builder", "build", "--out", str(out), "--no-cache", "-q",
-                             "--processes", "2"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    proc = subprocess.Popen(interruptible("build", "--out", str(out), "--no-cache", "-q", "--processes", "2"),
+                            cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 120

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, cli
+from conftest import ROOT, cli, interruptible
 from corpus_builder.config import load_config
 from corpus_builder.release.folder import SUMS, output_lock
 
@@ -130,7 +130,7 @@ def test_ctrl_c_during_a_release_rolls_it_back(tmp_path: Path):
     current = load_config(project).dataset.version
     following = bump(current, "minor")
     (project / ".cache").mkdir(exist_ok=True)
-    proc = subprocess.Popen([sys.executable, "-m", "corpus_builder", "release", "--bump", "minor"], cwd=project,
+    proc = subprocess.Popen(interruptible("release", "--bump", "minor"), cwd=project,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     staging = project / "dist" / f".tmp-release-{following}"

@@ -95,22 +95,24 @@ class LocalExecutor:
             for args, _where in calls:
                 yield task(*args, self)
             return
-        if self.pool is None:
-            self.identity()  # taken (or the model loaded) once, before the workers fork
-            # a Ctrl-C that lands while a worker forks is raised in an at-fork hook (logging's),
-            # which ignores it: the build ran on to exit 0. Held until every worker runs.
-            with interrupts_held():
-                self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
-                                                initializer=_start_worker,
-                                                initargs=(self.config, self._nlp, os.getpid()))
-                self.pool.submit(os.getpid).result()  # a fork pool forks all its workers at its first task
         pending: deque[tuple[Future, str]] = deque()
         for args, where in calls:
-            pending.append((self.pool.submit(_in_worker, task, args), where))
+            pool = self.pool or self._start_pool(where)
+            pending.append((pool.submit(_in_worker, task, args), where))
             while len(pending) > WINDOW * self.workers:
                 yield _result(*pending.popleft())
         while pending:
             yield _result(*pending.popleft())
+
+    def _start_pool(self, where: str) -> ProcessPoolExecutor:
+        self.identity()  # taken (or the model loaded) once, before the workers fork
+        # a Ctrl-C that lands while a worker forks is raised in an at-fork hook (logging's),
+        # which ignores it: the build ran on to exit 0. Held until every worker runs.
+        with interrupts_held():
+            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=_start_worker, initargs=(self.config, self._nlp, os.getpid()))
+            _result(self.pool.submit(os.getpid), where)  # a fork pool forks all its workers at its first task
+        return self.pool
 
     def close(self, failed: bool = False) -> None:
         if self.pool is not None:
