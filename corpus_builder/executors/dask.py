@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 PLUGIN = "corpus-builder-spacy"
-# A LocalCluster's settings (an existing cluster keeps its own; docs/scaling.md says which
-# to set there): the statistical profiler samples every thread every 10 ms, CPU the tasks
+# A LocalCluster's settings (an existing cluster keeps its own; the README shows the config
+# file that sets the second there): the statistical profiler samples every thread every 10 ms, CPU the tasks
 # need on a small machine; and Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which
 # turns off glibc's adaptive mmap threshold, so the model's large temporary arrays are
 # mapped and unmapped on every batch (NER measured 8-11% slower per document with it)
@@ -49,6 +49,7 @@ def _worker_plugin_class():
         def __init__(self, model: str, max_length: int, batch_size: int):
             self.model, self.max_length, self.batch_size = model, max_length, batch_size
             self.nlp, self.identity, self.engine = None, None, None
+            self.thresholds: tuple[int, ...] | None = None  # the worker's collector settings before setup
 
         def setup(self, worker: Any) -> None:
             from ..nlp.model import load_pipeline
@@ -65,7 +66,7 @@ def _worker_plugin_class():
             gc.set_threshold(STREAMING_GC_THRESHOLD, *self.thresholds[1:])
 
         def teardown(self, worker: Any) -> None:
-            if getattr(self, "thresholds", None):
+            if self.thresholds is not None:
                 gc.set_threshold(*self.thresholds)
                 gc.unfreeze()
 
