@@ -53,8 +53,13 @@ class WarmProcess:
         return self.returncode
 
     def send_signal(self, signum: int) -> None:
+        """As ``Popen.send_signal``: a command that ended since the last poll is not an error
+        (the kill loop lost a run to this race: ProcessLookupError)."""
         if self.returncode is None:
-            os.kill(self.pid, signum)
+            try:
+                os.kill(self.pid, signum)
+            except ProcessLookupError:
+                pass
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
