@@ -95,7 +95,7 @@ def raw_pipe_seconds(proj: Path, kept: list[str], n_process: int = 1) -> tuple[f
         "kept = set(json.load(open('kept.json')))\n"
         "texts = [d.text for d in Normalizer(agencies=config.agencies)(Ingest(config.seeds)()) if d.doc_id in kept]\n"
         "nlp, _ = load_pipeline(config.model)\n"
-        "import gc; from corpus_builder.pipeline import STREAMING_GC_THRESHOLD\n"
+        "import gc; from corpus_builder.executors import STREAMING_GC_THRESHOLD\n"
         "gc.freeze(); gc.set_threshold(STREAMING_GC_THRESHOLD, *gc.get_threshold()[1:])  # as a build streams\n"
         "t = time.perf_counter()\n"
         f"tokens = sum(len(doc) for doc in nlp.pipe(texts, batch_size=64, n_process={n_process}))\n"

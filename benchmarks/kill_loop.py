@@ -150,6 +150,15 @@ class Runner:
         return subprocess.CompletedProcess(proc.args, proc.returncode, "", err.decode("utf-8", "replace"))
 
 
+def kill_after(proc: Any, delay: float) -> None:
+    """SIGKILL ``proc`` (a Popen or a warm command) ``delay`` seconds from now, unless it
+    ended first: a run that ends early is not waited for past its end."""
+    try:
+        proc.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+
+
 def timed_reference(runner: Runner, out: Path, version: str) -> dict[str, float]:
     """One uninterrupted build, polled to see when staging starts and the release appears."""
     t0 = time.perf_counter()
@@ -219,9 +228,7 @@ def kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 0, pytho
                 own_tmp, deadline = out / f".tmp-{version}-{proc.pid}", time.monotonic() + 3 * duration
                 while not own_tmp.exists() and proc.poll() is None and time.monotonic() < deadline:
                     time.sleep(0.0005)
-            time.sleep(delay)
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
+            kill_after(proc, delay)
             err = proc.communicate()[1].decode("utf-8", "replace")
             release = out / version
             own_tmp = out / f".tmp-{version}-{proc.pid}"
@@ -413,9 +420,7 @@ def release_kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 
                     if stale_journal and not journal.exists():
                         stale_journal = False
                     time.sleep(0.0005)
-            time.sleep(delay)
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
+            kill_after(proc, delay)
             err = proc.communicate()[1].decode("utf-8", "replace")
             if proc.returncode not in (0, -signal.SIGKILL):
                 unexpected += 1

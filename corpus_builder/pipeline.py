@@ -12,7 +12,6 @@ the card and the datasheet read.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -26,7 +25,7 @@ from .annotation.overlay import Overlay, load_annotators, load_overlays
 from .catalogue import error, problem
 from .config import BuildConfig, corpus_labels
 from .errors import Problem, rel
-from .executors import STREAMING_GC_THRESHOLD, Executor
+from .executors import Executor, streaming_gc
 from .nlp.model import ModelIdentity
 from .records import Document
 from . import shards as tasks
@@ -149,13 +148,10 @@ class Pipeline:
         build's normalized texts (when there is no cache), so they are normalized once."""
         if scratch is not None:
             self.context = replace(self.context, scratch=scratch)
-        gc.freeze()  # what is loaded so far stays out of the collector's passes
-        thresholds = gc.get_threshold()
         # documents in flight are many small objects (a token is a tuple) freed by reference
         # counting: with the default 700 allocations per pass, the collector scanned them
         # again and again (a fifth of a cached rebuild's time)
-        gc.set_threshold(STREAMING_GC_THRESHOLD, *thresholds[1:])
-        try:
+        with streaming_gc():
             shards = self.ingest.shards(tasks.SHARD_DOCS)
             plan, members = self._plan(shards, while_running=schemas)
             if schemas is not None:
@@ -171,9 +167,6 @@ class Pipeline:
                     if doc_id in plan.paired:
                         self.split_of[doc_id] = split
                 yield result
-        finally:
-            gc.set_threshold(*thresholds)
-            gc.unfreeze()
 
     def _plan(self, shards: list[Shard], while_running: Callable[[], object] | None = None
               ) -> tuple[DedupPlan, list[tuple[set[str], set[str]]]]:

@@ -13,7 +13,7 @@ from corpus_builder import shards
 from corpus_builder.actions.build import build
 from corpus_builder.config import load_config
 from corpus_builder.executors import dask as distributed
-from corpus_builder.pipeline import STREAMING_GC_THRESHOLD
+from corpus_builder.executors import STREAMING_GC_THRESHOLD
 
 
 def _settings() -> tuple[str | None, int]:

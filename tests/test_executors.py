@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
 import pytest
 
 from corpus_builder.errors import CorpusError
-from corpus_builder.executors import local, usable_cores
+from corpus_builder.executors import STREAMING_GC_THRESHOLD, local, streaming_gc, usable_cores
 
 
 def test_usable_cores_respect_affinity_and_cgroup_quotas(tmp_path: Path):
@@ -34,6 +35,25 @@ def _square(x: int, engine) -> int:
 
 def _die(x: int, engine) -> int:
     os._exit(3)  # a worker process killed (e.g. by the OOM killer) mid-task
+
+
+def test_streaming_collector_settings_are_restored_and_a_hosts_freeze_kept():
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
+    try:
+        gc.unfreeze()
+        with streaming_gc():
+            assert gc.get_threshold()[0] == STREAMING_GC_THRESHOLD and gc.get_freeze_count() > 0
+        assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
+        gc.freeze()  # a host's (a fork server's): its children's collections leave it alone
+        host = gc.get_freeze_count()
+        with streaming_gc():
+            made_here = [[] for _ in range(100)]
+        assert gc.get_threshold() == thresholds and gc.get_freeze_count() >= host > 0
+        del made_here
+    finally:
+        gc.unfreeze()
+        if frozen:
+            gc.freeze()
 
 
 def test_worker_pool_keeps_input_order_and_reports_a_dead_worker(config, ruler_nlp):

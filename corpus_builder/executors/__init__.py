@@ -11,12 +11,13 @@ adding another engine (Ray, ...) is one new module here and nothing else.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import math
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -36,6 +37,42 @@ DEFAULT = "local"
 # objects freed by reference counting: the default 700 made the collector scan them
 # again and again)
 STREAMING_GC_THRESHOLD = 100_000
+
+
+class StreamingGC:
+    """The collector's settings while documents stream: what is loaded so far frozen out
+    of its passes, and fewer passes (``enter``), then restored (``exit``). Objects a host
+    froze before (a fork server does, so that its children's collections do not touch,
+    and copy, every page of its heap) stay frozen: only what was not frozen before is
+    given back."""
+
+    def __init__(self) -> None:
+        self.saved: tuple[tuple[int, ...], bool] | None = None  # (thresholds, host had frozen)
+
+    def enter(self) -> None:
+        thresholds = gc.get_threshold()
+        self.saved = thresholds, gc.get_freeze_count() > 0
+        gc.freeze()
+        gc.set_threshold(STREAMING_GC_THRESHOLD, *thresholds[1:])
+
+    def exit(self) -> None:
+        if self.saved is not None:
+            thresholds, host_frozen = self.saved
+            gc.set_threshold(*thresholds)
+            if not host_frozen:
+                gc.unfreeze()
+            self.saved = None
+
+
+@contextmanager
+def streaming_gc() -> Iterator[None]:
+    """:class:`StreamingGC` for the ``with`` block."""
+    settings = StreamingGC()
+    settings.enter()
+    try:
+        yield
+    finally:
+        settings.exit()
 
 
 class Engine(Protocol):

@@ -11,7 +11,6 @@ dask-jobqueue/Slurm: start the cluster there, pass its scheduler address)."""
 
 from __future__ import annotations
 
-import gc
 import json
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..catalogue import error
 from ..errors import CorpusError
 from ..nlp.model import ModelIdentity
+from . import StreamingGC
 
 if TYPE_CHECKING:
     from ..config import BuildConfig
@@ -49,11 +49,10 @@ def _worker_plugin_class():
         def __init__(self, model: str, max_length: int, batch_size: int):
             self.model, self.max_length, self.batch_size = model, max_length, batch_size
             self.nlp, self.identity, self.engine = None, None, None
-            self.thresholds: tuple[int, ...] | None = None  # the worker's collector settings before setup
+            self.collector = StreamingGC()  # the worker's collector settings, restored on teardown
 
         def setup(self, worker: Any) -> None:
             from ..nlp.model import load_pipeline
-            from . import STREAMING_GC_THRESHOLD
             from .local import Pipe
 
             self.nlp, self.identity = load_pipeline(self.model)
@@ -61,14 +60,10 @@ def _worker_plugin_class():
             self.engine = Pipe(self.nlp, self.batch_size)
             # as in a local build's processes: the model out of the collector's sight, and
             # fewer passes over the documents in flight (restored when the plugin goes)
-            self.thresholds = gc.get_threshold()
-            gc.freeze()
-            gc.set_threshold(STREAMING_GC_THRESHOLD, *self.thresholds[1:])
+            self.collector.enter()
 
         def teardown(self, worker: Any) -> None:
-            if self.thresholds is not None:
-                gc.set_threshold(*self.thresholds)
-                gc.unfreeze()
+            self.collector.exit()
 
     return SpacyPlugin
 
