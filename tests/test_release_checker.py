@@ -4,6 +4,8 @@ on a fresh build, and on copies with one published figure changed."""
 from __future__ import annotations
 
 import ast
+import contextlib
+import io
 import json
 import shutil
 import subprocess
@@ -166,8 +168,12 @@ def test_metadata_only_overlays_form_no_layer_and_unrecorded_files_are_left_out(
 
 
 def _run(release: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(CHECKER), str(release), "--seeds", str(ROOT / "seeds"),
-                           "--annotations", str(ROOT / "annotations")], capture_output=True, text=True)
+    """The checker's command line (``main``) on ``release``, in this process: its exit code
+    and what it printed (test_an_unchanged_copy_reports_only_the_known_figures runs it as a script)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = rc.main([str(release), "--seeds", str(ROOT / "seeds"), "--annotations", str(ROOT / "annotations")])
+    return subprocess.CompletedProcess(["release_checker.py", str(release)], code, out.getvalue(), "")
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -211,7 +217,8 @@ def test_one_changed_figure_is_named_with_file_figure_and_both_values(change, re
 
 
 def test_an_unchanged_copy_reports_only_the_known_figures(release_copy):
-    out = _run(release_copy)
+    out = subprocess.run([sys.executable, str(CHECKER), str(release_copy), "--seeds", str(ROOT / "seeds"),
+                          "--annotations", str(ROOT / "annotations")], capture_output=True, text=True)
     assert out.returncode == 1
     assert sorted(line for line in out.stdout.splitlines() if line.startswith("MISMATCH")) == sorted(
         f"MISMATCH {rc.Mismatch(*k)}" for k in KNOWN_3_0_0)
