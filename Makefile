@@ -46,9 +46,10 @@ $(LABELSTUDIO)/.installed:
 dataset: $(VENV)/.installed
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/corpus-builder build
 
-# -n auto: one pytest-xdist worker per core (tests are independent: tmp paths, free ports)
+# -n auto: one pytest-xdist worker per core (tests are independent: tmp paths, free ports);
+# worksteal: a worker that runs out takes the other's queued tests (with `load` the two ended 22 s apart)
 test: $(VENV)/.installed $(COMPAT_ALL) $(LABELSTUDIO)/.installed
-	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest -n auto
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 $(BIN)/python -m pytest -n auto --dist worksteal
 
 clean-venv:
 	rm -rf $(VENV) $(COMPAT) .venv-compat-2 .venv-compat-4 $(LABELSTUDIO)

@@ -82,9 +82,9 @@ subprocess.Popen.communicate = _recording_communicate
 
 # --- ordering: the longest tests first, so that xdist's workers do not end waiting on one ---------------
 # (`slow` orders, it never deselects: every test runs in every full run)
-SLOW = ("test_crash_safety.py", "test_streaming.py", "test_labelstudio.py", "test_distributed.py",
-        "test_training.py", "test_properties.py", "test_bad_inputs.py", "test_loading.py", "test_versions.py",
-        "test_cache.py", "test_evaluate.py", "test_codes.py", "test_cli.py")
+SLOW = ("test_crash_safety.py", "test_bad_inputs.py", "test_training.py", "test_properties.py",
+        "test_distributed.py", "test_versions.py", "test_labelstudio.py", "test_cli.py", "test_loading.py",
+        "test_streaming.py", "test_export.py", "test_cache.py", "test_codes.py", "test_evaluate.py")
 
 
 def pytest_configure(config: pytest.Config) -> None:
