@@ -379,8 +379,8 @@ def release_kill_loop(project: Path = ROOT, kills: int = 20, *, targeted: int = 
         reference = release_project(Path(project), tmp / "ref")
         runner = stack.enter_context(closing(Runner(reference, python, tmp / "code", warm)))
         args = ["release", "--bump", level]
-        t0 = time.perf_counter()
         proc = runner.start_command(args, reference)
+        t0 = time.perf_counter()  # as the kills' delays: from the fork on (a warm server's imports come first)
         journaled = None  # when the reference's journal appeared: the journaled steps follow
         while proc.poll() is None:
             if journaled is None and (reference / "dist" / ".release-journal.json").exists():
