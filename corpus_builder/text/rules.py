@@ -228,7 +228,10 @@ def image_credit(text: str, meta: Meta, agencies: AgencyPatterns) -> list[Span]:
             _append(meta, "image_credits", m.group(1))
             spans.append((*_whole_line(text, s, e), ""))
             continue
-        m = agencies.image_tail.search(line) if agencies.image_tail else None
+        # the pattern needs one of its two literal words: looking for them first spares the
+        # regex a scan of every other line (a fifth of a document's normalization)
+        has_word = "Photo" in line or "Source:" in line
+        m = agencies.image_tail.search(line) if agencies.image_tail and has_word else None
         if m and m.start() > 0:
             _append(meta, "image_credits", m.group(1))
             spans.append((s + m.start(), e, ""))
