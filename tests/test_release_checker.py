@@ -172,8 +172,12 @@ def _run(release: Path) -> subprocess.CompletedProcess:
     and what it printed (test_an_unchanged_copy_reports_only_the_known_figures runs it as a script)."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = rc.main([str(release), "--seeds", str(ROOT / "seeds"), "--annotations", str(ROOT / "annotations")])
+        code = rc.main(_args(release))
     return subprocess.CompletedProcess(["release_checker.py", str(release)], code, out.getvalue(), "")
+
+
+def _args(release: Path) -> list[str]:
+    return [str(release), "--seeds", str(ROOT / "seeds"), "--annotations", str(ROOT / "annotations")]
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -217,8 +221,7 @@ def test_one_changed_figure_is_named_with_file_figure_and_both_values(change, re
 
 
 def test_an_unchanged_copy_reports_only_the_known_figures(release_copy):
-    out = subprocess.run([sys.executable, str(CHECKER), str(release_copy), "--seeds", str(ROOT / "seeds"),
-                          "--annotations", str(ROOT / "annotations")], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, str(CHECKER), *_args(release_copy)], capture_output=True, text=True)
     assert out.returncode == 1
     assert sorted(line for line in out.stdout.splitlines() if line.startswith("MISMATCH")) == sorted(
         f"MISMATCH {rc.Mismatch(*k)}" for k in KNOWN_3_0_0)
