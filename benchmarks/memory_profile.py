@@ -77,7 +77,8 @@ def main() -> None:
             floors[w] = s
     print(f"build {time.perf_counter() - start:.1f} s; floor per {WINDOW_S:.0f} s (MB):",
           [floors[w][1] for w in sorted(floors)])
-    windows = [floors[w] for w in sorted(floors)][1:]  # the first window holds the imports
+    windows = [floors[w] for w in sorted(floors)]
+    windows = windows[1:] or windows  # the first window holds the imports (unless it is the only one)
     peak = max(samples, key=lambda s: s[1])
     for label, (t, total, kinds) in (("floor, start", windows[0]), ("floor, end", windows[-1]), ("peak", peak)):
         print(f"{label:>12} at {t:7.1f} s: {total} MB {kinds}")
