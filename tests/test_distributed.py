@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 from dataclasses import replace
 from pathlib import Path
@@ -13,14 +14,16 @@ from corpus_builder import shards
 from corpus_builder.actions.build import build
 from corpus_builder.config import load_config
 from corpus_builder.executors import dask as distributed
-from corpus_builder.executors import STREAMING_GC_THRESHOLD
+from corpus_builder.executors import ALLOCATOR_ENV, STREAMING_GC_THRESHOLD
 
 
-def _settings() -> tuple[str | None, int]:
+def _settings() -> tuple[dict[str, str | None], str, int]:
     """On a worker: what it streams documents with (see executors/dask.py)."""
     import gc
 
-    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), gc.get_threshold()[0]
+    import pyarrow as pa
+
+    return {k: os.environ.get(k) for k in ALLOCATOR_ENV}, pa.default_memory_pool().backend_name, gc.get_threshold()[0]
 
 
 def test_dask_build_equals_the_local_build_even_when_a_worker_dies(config, tmp_path: Path, monkeypatch):
@@ -42,8 +45,8 @@ def test_dask_build_equals_the_local_build_even_when_a_worker_dies(config, tmp_p
     monkeypatch.setattr(distributed.DaskExecutor, "_complete", complete_then_kill)
     report = build(replace(config, out=tmp_path / "dask", cache=None), executor="dask", processes=2)
     assert killed and len(done) == 10, done
-    # no MALLOC_TRIM_THRESHOLD_ (glibc's adaptive mmap threshold stays on) and the build's collector settings
-    assert settings == [(None, STREAMING_GC_THRESHOLD)] * 2, settings
+    # a build process's allocators (not Dask's MALLOC_TRIM_THRESHOLD_=65536) and the build's collector settings
+    assert settings == [(ALLOCATOR_ENV, "system", STREAMING_GC_THRESHOLD)] * 2, settings
     local = build(replace(config, out=tmp_path / "local", cache=None), processes=1)
     assert (report.release / "SHA256SUMS").read_bytes() == (local.release / "SHA256SUMS").read_bytes()
 
@@ -84,3 +87,15 @@ def test_workers_must_agree_on_the_model():
         with pytest.raises(CorpusError) as exc:
             distributed.worker_identity(_Client(found))
         assert exc.value.problems[0].code == "E903" and words in exc.value.problems[0].format()
+
+
+def test_the_readmes_dask_config_sets_what_a_local_cluster_does():
+    """On a cluster of yours the README's config file starts workers as --executor dask does."""
+    import yaml
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "pre-spawn-environ" in b)
+    environ = yaml.safe_load(block)["distributed"]["nanny"]["pre-spawn-environ"]
+    assert environ == ALLOCATOR_ENV
+    assert {f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in environ.items()}.items() \
+        <= distributed.LOCAL_CLUSTER_CONFIG.items()

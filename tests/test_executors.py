@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gc
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from corpus_builder.errors import CorpusError
-from corpus_builder.executors import STREAMING_GC_THRESHOLD, local, streaming_gc, usable_cores
+from corpus_builder.executors import ALLOCATOR_ENV, STREAMING_GC_THRESHOLD, local, streaming_gc, usable_cores
 
 
 def test_usable_cores_respect_affinity_and_cgroup_quotas(tmp_path: Path):
@@ -27,6 +30,38 @@ def test_usable_cores_respect_affinity_and_cgroup_quotas(tmp_path: Path):
     assert usable_cores(v1) == 1
     (v1 / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")  # v1's "no limit"
     assert usable_cores(v1) == affinity
+
+
+# in a new process: where glibc puts an array the size of a batch's (24 MB), and what
+# is left of the heap once it is freed; then Arrow's allocator
+_ALLOCATE = """
+import ctypes, json, sys
+class Info(ctypes.Structure):
+    _fields_ = [(k, ctypes.c_size_t) for k in "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost".split()]
+libc = ctypes.CDLL(None); libc.mallinfo2.restype = Info; libc.malloc.restype = ctypes.c_void_p
+if sys.argv[1] == "tuned":
+    from corpus_builder.executors import tune_allocators
+    tune_allocators()
+before = libc.mallinfo2()
+block = libc.malloc(24 * 2**20)
+mapped = libc.mallinfo2().hblkhd - before.hblkhd
+libc.free(ctypes.c_void_p(block))
+import pyarrow as pa
+print(json.dumps([mapped >= 24 * 2**20, libc.mallinfo2().arena >= 24 * 2**20, pa.default_memory_pool().backend_name]))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc: Linux only")
+def test_a_build_process_keeps_a_batchs_arrays_on_a_heap_arrow_shares():
+    def run(mode: str) -> list:
+        env = {k: v for k, v in os.environ.items() if k not in ALLOCATOR_ENV}  # as a new shell starts it
+        out = subprocess.run([sys.executable, "-c", _ALLOCATE, mode], capture_output=True, text=True, check=True,
+                             env=env)
+        return json.loads(out.stdout)
+
+    mapped, kept, arrow = run("default")
+    assert mapped and not kept and arrow != "system"  # glibc maps it, and unmaps it when freed
+    assert run("tuned") == [False, True, "system"]  # from the heap, which keeps it for the next batch
 
 
 def _square(x: int, engine) -> int:

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from ..actions.build import BuildReport, build
 from ..config import load_config
 from ..errors import rel
-from ..executors import available, usable_cores
+from ..executors import available, tune_allocators, usable_cores
 from ._app import app
 
 STAGES_HELP = ("Stages, one module each: ingest (stages/ingest.py), normalize (stages/normalize.py, rules in "
@@ -72,6 +72,7 @@ def build_cli(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="also print every stage's counts")] = False,
 ) -> None:
     """Build <out>/<version>/: Parquet configs, dataset card, datasheet, manifest, checksums."""
+    tune_allocators()
     config = load_config(project)
     override = model is not None and model != config.model
     config = config.with_overrides(seeds=seeds, annotations=annotations, out=out, model=model, model_override=override)

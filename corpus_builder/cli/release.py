@@ -10,6 +10,7 @@ import typer
 
 from ..actions.release import release
 from ..config import load_config
+from ..executors import tune_allocators
 from ._app import app
 
 
@@ -20,6 +21,7 @@ def release_cli(
     project: Annotated[Path, typer.Option(help="project root holding corpus.toml")] = Path("."),
 ) -> None:
     """Build the next version into dist/, write CHANGELOG.md; refuses uncommitted input changes."""
+    tune_allocators()
     version, entry = release(load_config(project), bump_level, date)
     print(entry)
     print(f"released {version}: commit corpus.toml, CHANGELOG.md, DATASHEET.md, CITATION.cff and dist/{version}, "

@@ -11,6 +11,7 @@ import typer
 from ..actions.verify import verify
 from ..config import load_config
 from ..errors import CorpusError, rel
+from ..executors import tune_allocators
 from ._app import app
 
 
@@ -21,6 +22,8 @@ def verify_cli(
     project: Annotated[Path, typer.Option(help="project root holding corpus.toml (for --rebuild)")] = Path("."),
 ) -> None:
     """Check checksums, manifest, row counts, entity offsets and IOB2 tags; --rebuild compares bytes."""
+    if rebuild:
+        tune_allocators()
     problems = verify(release, load_config(project) if rebuild else None, rebuild=rebuild)
     if problems:
         raise CorpusError(problems)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..catalogue import error
 from ..errors import CorpusError
 from ..nlp.model import ModelIdentity
-from . import StreamingGC
+from . import ALLOCATOR_ENV, StreamingGC
 
 if TYPE_CHECKING:
     from ..config import BuildConfig
@@ -29,12 +29,13 @@ R = TypeVar("R")
 
 PLUGIN = "corpus-builder-spacy"
 # A LocalCluster's settings (an existing cluster keeps its own; the README shows the config
-# file that sets the second there): the statistical profiler samples every thread every 10 ms, CPU the tasks
-# need on a small machine; and Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536, which
-# turns off glibc's adaptive mmap threshold, so the model's large temporary arrays are
-# mapped and unmapped on every batch (NER measured 8-11% slower per document with it)
+# file that sets the second there): the statistical profiler samples every thread every
+# 10 ms, CPU the tasks need on a small machine; and the workers start with the allocator
+# settings of a process that runs the model (executors.ALLOCATOR_ENV), which also replace
+# Dask's own MALLOC_TRIM_THRESHOLD_=65536 (it turns off glibc's adaptive mmap threshold:
+# NER measured 8-11% slower per document with it)
 LOCAL_CLUSTER_CONFIG = {"distributed.worker.profile.enabled": False,
-                        "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+                        **{f"distributed.nanny.pre-spawn-environ.{k}": v for k, v in ALLOCATOR_ENV.items()}}
 WINDOW = 4  # tasks in flight per worker: keeps workers busy, bounds memory
 
 
