@@ -48,6 +48,21 @@ def test_batches_of_any_size_give_the_same_row_groups_and_bytes(tmp_path: Path, 
     assert table.to_pylist() == rows(10, 20)
 
 
+def test_rows_waiting_for_their_row_group_wait_on_disk_not_in_memory(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(publish, "GROUP_ROWS", 1000)
+    schema = pa.schema([("id", pa.string()), ("text", pa.string())])
+    shard = publish.ShardWriter(tmp_path, "test", schema, shard_rows=10_000)
+    before = pa.total_allocated_bytes()
+    for start in range(0, 900, 100):  # 900 rows of 1 KB: not yet a row group
+        shard.add(pa.RecordBatch.from_pylist([{"id": str(i), "text": "x" * 1000} for i in range(start, start + 100)],
+                                             schema=schema))
+    assert pa.total_allocated_bytes() - before < 100_000
+    assert shard.close()["num_examples"] == 900
+    assert [p.name for p in tmp_path.iterdir()] == ["test-00000-of-00001.parquet"]  # nothing left waiting
+    assert pq.read_table(tmp_path / "test-00000-of-00001.parquet").column("id").to_pylist() == \
+        [str(i) for i in range(900)]
+
+
 def test_shard_figures_merge_into_the_figures_of_one_stream(monkeypatch):
     """Shard tasks count their own documents; merged in shard order, the figures are
     those of one stream over every document (the datasheet's table stops at its limit)."""
