@@ -109,3 +109,15 @@ def test_a_build_sends_no_document_back(tmp_path: Path, config, monkeypatch, pro
     keys = {key for r in seen for key in r.batches}
     assert keys == {(c, s) for c in ("documents", "ner") for s in ("train", "validation", "test")}
     assert all(isinstance(b, pa.RecordBatch) for r in seen for b in r.batches.values())
+
+
+def test_a_shard_tasks_batch_is_the_batch_from_pylist_makes():
+    from corpus_builder.shards import _batch
+
+    schema = pa.schema([("id", pa.string()), ("n", pa.int32()), ("tokens", pa.list_(pa.string())),
+                        ("ents", pa.list_(pa.struct([("start", pa.int32()), ("label", pa.string())])))])
+    rows = [{"id": "a", "n": 1, "tokens": ["x", "y"], "ents": [{"start": 0, "label": "ORG"}]},
+            {"id": "b", "tokens": [], "ents": []},  # no "n": null, as from_pylist makes it
+            {"id": None, "n": 3, "tokens": None, "ents": [{"start": 2, "label": None}]}]
+    batch = _batch(rows, schema)
+    assert batch.equals(pa.RecordBatch.from_pylist(rows, schema=schema)) and batch.column("n").null_count == 1
