@@ -1,6 +1,7 @@
 """Where a build's memory goes: one build in this process, its resident memory sampled
-by kind of mapping (glibc's main heap, pyarrow's allocator region, other anonymous
-mappings, files).
+by kind of mapping (glibc's main heap, mimalloc's region, which pyarrow uses unless
+told otherwise (a build puts Arrow on glibc's heap: executors.ALLOCATOR_ENV), other
+anonymous mappings, files).
 
     python benchmarks/memory_profile.py PROJECT OUT [build options, e.g. --no-cache --processes 1]
 
@@ -39,7 +40,7 @@ def by_kind() -> dict[str, int]:
                 start, end = (int(x, 16) for x in parts[0].split("-"))
                 name = parts[5] if len(parts) > 5 else ""
                 kind = ("heap" if name == "[heap]" else "file" if name.startswith("/") else
-                        "1 GiB+ reservations (mimalloc: pyarrow)" if end - start >= 2**30 else
+                        "1 GiB+ reservations (mimalloc: pyarrow by default)" if end - start >= 2**30 else
                         "anon >= 4 MB" if end - start >= 4 * 2**20 else "anon < 4 MB")
     return {k: v // 1024 for k, v in sorted(kinds.items())}
 
