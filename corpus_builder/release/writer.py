@@ -91,9 +91,9 @@ class ShardWriter:
         assert self.stream is not None
         self.stream.close()
         self.stream = None
-        with pa.memory_map(str(self.waiting)) as source:
+        with pa.memory_map(str(self.waiting)) as source:  # written while the file is mapped
             table = pa.ipc.open_stream(source).read_all().combine_chunks()
-        self.writer.write_table(table)
+            self.writer.write_table(table)
         self.waiting.unlink()
         self.nbytes += table.nbytes
         self.rows += table.num_rows
