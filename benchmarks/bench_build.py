@@ -144,6 +144,7 @@ def main() -> None:
         rounds: list[dict[str, dict]] = []
         kept: list[str] = []
         incrementals: list[dict] = []
+        same_inputs: list[bool] = []  # per round: its builds gave one SHA256SUMS
         warm: dict | None = None
         for r in range(args.rounds):
             got: dict[str, dict] = {}
@@ -160,6 +161,8 @@ def main() -> None:
             got["default"] = run_build(proj, tmp / f"default{r}", "--no-cache")
             got["two"] = run_build(proj, tmp / f"two{r}", "--no-cache", "--processes", "2")
             got["dask"] = run_build(proj, tmp / f"dask{r}", "--no-cache", "--executor", "dask", "--processes", "2")
+            # a round's builds share their inputs (the overlay edits come after them)
+            same_inputs.append(len({got[k]["sums"] for k in ("cold", "default", "two", "dask")}) == 1)
             if warm is None:  # fills the cache (another cold build); the --no-cache builds leave it alone
                 shutil.rmtree(proj / ".cache", ignore_errors=True)
                 warm = run_build(proj, tmp / "warm", "--processes", "1")
@@ -170,8 +173,7 @@ def main() -> None:
             log(f"round {r + 1}: " + ", ".join(f"{k} {v['seconds']:.1f} s" for k, v in got.items())
                 + ", rebuilds after an overlay edit " + ", ".join(f"{x['seconds']:.2f}" for x in
                                                                  incrementals[-INCREMENTALS_PER_ROUND:]) + " s"
-                + f"; 1 process, default, 2 processes, Dask: the same SHA256SUMS: "
-                  f"{len({got[k]['sums'] for k in ('cold', 'default', 'two', 'dask')}) == 1}")
+                + f"; 1 process, default, 2 processes, Dask: the same SHA256SUMS: {same_inputs[-1]}")
             rounds.append(got)
         best = {k: min((g[k] for g in rounds), key=lambda x: x["seconds"]) for k in rounds[0]}
         cold, default, two, dask = best["cold"], best["default"], best["two"], best["dask"]
@@ -180,8 +182,6 @@ def main() -> None:
             f"raw nlp.pipe {pipe_seconds:.1f} s; raw nlp.pipe(n_process=2) {pipe2_seconds:.1f} s; "
             f"default build {default['seconds']:.1f} s; 2 processes {two['seconds']:.1f} s; "
             f"Dask LocalCluster 2 workers {dask['seconds']:.1f} s (peak {dask['peak_mb']:.0f} MB)")
-        # a round's builds share their inputs (the overlay edits come after them)
-        same_inputs = [{g[k]["sums"] for k in ("cold", "default", "two", "dask")} for g in rounds]
 
         assert warm is not None
         cache_bytes = sum(f.stat().st_size for f in (proj / ".cache").rglob("*") if f.is_file())
@@ -230,7 +230,7 @@ def main() -> None:
             "rounds": args.rounds,
             # each round's 1-process, default, 2-process and Dask builds; after the last overlay edit,
             # the cache-assisted 1-process build, 2 processes and Dask
-            "identical_bytes": all(len(sums) == 1 for sums in same_inputs) and len(set(after)) == 1,
+            "identical_bytes": all(same_inputs) and len(set(after)) == 1,
         }
         print(json.dumps(result))
 

@@ -81,14 +81,12 @@ class ShardWriter:
                 self._flush()
 
     def _flush(self) -> None:
-        if not self.pending:
+        if self.stream is None:  # no row waiting
             return
-        if self.writer is None:
+        if self.writer is None:  # (the stream made the folder)
             part = self.folder / f".{self.split}-{len(self.parts):05d}.parquet.part"
-            self.folder.mkdir(parents=True, exist_ok=True)
             self.writer = pq.ParquetWriter(part, self.schema, compression="zstd", write_statistics=True)
             self.parts.append(part)
-        assert self.stream is not None
         self.stream.close()
         self.stream = None
         with pa.memory_map(str(self.waiting)) as source:  # written while the file is mapped
